@@ -1,0 +1,109 @@
+# kiln build. Sources are found by wildcard so adding a module never means editing this file.
+# BUILD lets parallel builds (tests, sanitizers, helpers) use separate trees.
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+SANITIZE ?=
+
+PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -D_GNU_SOURCE \
+            -Isrc -I$(BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ARCH     := x86
+BPF_SRCS := $(wildcard src/collect/*.bpf.c src/trace/*.bpf.c)
+BPF_OBJS := $(patsubst src/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst src/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(filter-out src/main.c %.bpf.c,$(wildcard src/*.c src/*/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+GEN_SRCS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
+GEN_OBJS := $(GEN_SRCS:.c=.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS))
+
+KILN := $(BUILD)/kiln
+
+.PHONY: all deps demo test unit bench install lint format clean fuzz
+all: deps $(KILN)
+
+deps:
+	@bash scripts/deps.sh
+
+$(KILN): $(BUILD)/main.o $(LIB_OBJS) $(GEN_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	@if [ -r /sys/kernel/btf/vmlinux ]; then \
+	  $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@; \
+	else cp src/vmlinux/vmlinux.h $@; fi
+
+$(BUILD)/%.bpf.o: src/%.bpf.c $(BUILD)/vmlinux.h $(wildcard src/*/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -c $< -o $@
+	@llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/proto
+	protoc-c --c_out=$(BUILD)/proto --proto_path=proto $<
+
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
+	$(CC) $(filter-out -Werror,$(CFLAGS)) -c $< -o $@
+
+$(BUILD)/%.o: src/%.c $(SKELS) $(GEN_SRCS:.c=.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(GEN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Workloads keep frame pointers and symbols: the tests check exact stacks against them.
+$(BUILD)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -Wall -Werror \
+	  -o $@ $< -lpthread -lm -ldl
+
+unit: $(UNIT_BINS)
+
+test: deps $(KILN) $(UNIT_BINS) $(WORKLOADS)
+	@BUILD=$(BUILD) bash tests/run.sh
+
+demo: deps $(KILN) $(WORKLOADS)
+	@BUILD=$(BUILD) bash scripts/demo.sh
+
+bench: deps $(KILN) $(WORKLOADS)
+	@BUILD=$(BUILD) bash bench/run.sh
+
+install: $(KILN)
+	install -D -m 0755 $(KILN) $(DESTDIR)$(PREFIX)/bin/kiln
+	install -D -m 0644 doc/kiln.1 $(DESTDIR)$(PREFIX)/share/man/man1/kiln.1
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Isrc -I$(BUILD) \
+	  $(filter-out %.bpf.c,$(wildcard src/*.c src/*/*.c))
+	clang-format --dry-run --Werror $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
+
+format:
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
+
+clean:
+	rm -rf $(BUILD) build-*
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+/* The subcommand table: each subcommand lives in src/cmd/NAME.c and is listed once here. */
+#ifndef KILN_COMMANDS_H
+#define KILN_COMMANDS_H
+
+struct kiln_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* One X(name, summary) line per subcommand, each ending in a backslash. */
+#define KILN_COMMANDS(X)                                                                           \
+	/* end of the command list */
+
+#define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
+KILN_COMMANDS(KILN_DECLARE)
+#undef KILN_DECLARE
+
+extern const struct kiln_command kiln_commands[];
+
+#endif

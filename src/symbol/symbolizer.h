@@ -1,0 +1,51 @@
+/* Symbolization: turns (pid, address) into profile locations with function names.
+ *
+ * Processes are tracked from the moment they are first seen (a /proc scan, or perf sideband
+ * records: COMM, FORK, MMAP2, EXIT), so samples of processes that have exited by the time
+ * recording ends are still symbolized. ELF files are opened once and shared between processes.
+ * Kernel addresses come from /proc/kallsyms (and module symbols in it). */
+#ifndef KILN_SYMBOLIZER_H
+#define KILN_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile/profile.h"
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *s);
+
+/* Process tracking. A pid here is a process id (tgid); threads share their process's maps. */
+/* Reads /proc/PID/maps and comm now; returns 0 or -errno (e.g. -ESRCH when it is gone). */
+int sym_scan_process(struct symbolizer *s, int pid);
+/* Scans every process in /proc (for -a, where processes predate the recording). */
+int sym_scan_all(struct symbolizer *s);
+/* exec: true when the comm change comes from an exec, which replaces the address space. */
+void sym_process_comm(struct symbolizer *s, int pid, const char *comm, bool exec);
+/* A new process starts with a copy of its parent's mappings. */
+void sym_process_fork(struct symbolizer *s, int ppid, int pid);
+void sym_process_mmap(struct symbolizer *s, int pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		      const char *filename, bool executable);
+/* The process is gone; what is known of it stays usable for resolving its samples. */
+void sym_process_exit(struct symbolizer *s, int pid);
+/* Name of the process (comm) as last seen, or NULL. */
+const char *sym_process_name(struct symbolizer *s, int pid);
+
+/* Resolution into the profile: returns a location id (never 0 unless out of memory).
+ * Unresolved frames get a location whose function is named like perf: "[unknown]", or
+ * "[module]" (the mapping's basename) when the mapping is known. Results are cached. */
+uint32_t sym_user_location(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr);
+uint32_t sym_kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr);
+
+/* Counts for the final summary and for tests. */
+struct sym_stats {
+	uint64_t user_resolved, user_unresolved;
+	uint64_t kernel_resolved, kernel_unresolved;
+	bool kernel_addresses_hidden; /* kptr_restrict: kallsyms shows zeros */
+};
+void sym_get_stats(const struct symbolizer *s, struct sym_stats *out);
+
+#endif
