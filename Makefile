@@ -35,6 +35,9 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS
 
 KILN := $(BUILD)/kiln
 
+# Skeletons and generated protobuf code are intermediates make would otherwise delete.
+.SECONDARY:
+
 .PHONY: all deps demo test unit bench install lint format clean fuzz
 all: deps $(KILN)
 
@@ -76,7 +79,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(GEN_OBJS)
 # Workloads keep frame pointers and symbols: the tests check exact stacks against them.
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(@D)
-	$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -Wall -Werror \
+	$(CC) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-inline -fno-optimize-sibling-calls -Wall -Werror \
 	  -o $@ $< -lpthread -lm -ldl
 
 unit: $(UNIT_BINS)

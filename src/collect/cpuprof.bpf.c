@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Sampled CPU stacks aggregated in the kernel: each sample increments a count keyed by
+ * {process, thread, comm, kernel stack, user stack}. User space only reads totals.
+ *
+ * Counts are double-buffered: user space flips `active` and drains the idle map, so reading
+ * during a long run never races with increments. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "collect/cpuprof.h"
+
+/* Set by the loader before load. */
+const volatile bool filter_pids = false;
+const volatile bool want_kernel = true;
+const volatile bool want_user = true;
+
+/* Which counts map the program writes to; flipped by user space. */
+__u32 active = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct cpuprof_stack);
+	__uint(max_entries, 65536);
+} stacks SEC(".maps");
+
+struct counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct cpuprof_key);
+	__type(value, __u64);
+	__uint(max_entries, 65536);
+};
+struct counts_map counts0 SEC(".maps");
+struct counts_map counts1 SEC(".maps");
+
+/* Target processes (tgid -> 1) when filtering; children are added on fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 65536);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, CPUPROF_STAT_NR);
+} stats SEC(".maps");
+
+/* Scratch space for one stack: too big for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cpuprof_stack);
+	__uint(max_entries, 1);
+} scratch SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+	if (v)
+		(*v)++;
+}
+
+static __always_inline __u64 hash_stack(const struct cpuprof_stack *st, __u32 depth, __u64 seed)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ seed;
+	for (__u32 i = 0; i < CPUPROF_MAX_DEPTH; i++) {
+		if (i >= depth)
+			break;
+		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h ? h : 1;
+}
+
+/* Returns the stored stack's hash, or 0 when there was none (a sample taken in user mode has
+ * no kernel stack) or it could not be stored (counted in fail_stat). */
+static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
+{
+	__u32 zero = 0;
+	struct cpuprof_stack *st = bpf_map_lookup_elem(&scratch, &zero);
+	if (!st)
+		return 0;
+	long bytes = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	if (bytes <= 0) {
+		if (bytes < 0 && bytes != -14 /* EFAULT: no stack of this kind */)
+			stat_inc(fail_stat);
+		return 0;
+	}
+	__u64 h = hash_stack(st, (__u32)bytes / sizeof(__u64), flags);
+	long err = bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: stored already */) {
+		stat_inc(fail_stat);
+		return 0;
+	}
+	return h;
+}
+
+static __always_inline void count(void *map, struct cpuprof_key *key)
+{
+	__u64 *n = bpf_map_lookup_elem(map, key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	__u64 one = 1;
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+		return;
+	/* Another CPU may have inserted the same key meanwhile; otherwise the hash is full. */
+	n = bpf_map_lookup_elem(map, key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		stat_inc(CPUPROF_STAT_COUNTS_FULL);
+}
+
+SEC("perf_event")
+int cpuprof_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if (filter_pids && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+
+	struct cpuprof_key key = {};
+	key.pid = tgid;
+	key.tid = (__u32)id;
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	if (want_kernel)
+		key.kernel_stack = capture(ctx, 0, CPUPROF_STAT_KSTACK_FAILED);
+	if (want_user && tgid)
+		key.user_stack = capture(ctx, BPF_F_USER_STACK, CPUPROF_STAT_USTACK_FAILED);
+	stat_inc(CPUPROF_STAT_SAMPLES);
+	if (active)
+		count(&counts1, &key);
+	else
+		count(&counts0, &key);
+	return 0;
+}
+
+/* Follow the targets' children: a new process of a target becomes a target. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(cpuprof_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!filter_pids)
+		return 0;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&targets, &ptgid))
+		return 0;
+	__u8 yes = 1;
+	bpf_map_update_elem(&targets, &ctgid, &yes, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
