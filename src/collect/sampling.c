@@ -74,8 +74,11 @@ int sampling_event_choose(const struct sampling_config *cfg, struct sampling_eve
 			kiln_error("cannot sample on cycles: %s", perf_open_hint(err));
 			return -err;
 		}
-		kiln_info("no hardware PMU on this machine (cycles: %s); sampling on cpu-clock",
-			  strerror(err));
+		/* Without permission the probe says nothing about the PMU; the real open will
+		 * fail with the advice the user needs. */
+		if (err != EACCES && err != EPERM)
+			kiln_info("no hardware PMU here (cycles: %s); sampling on cpu-clock",
+				  strerror(err));
 		want = "cpu-clock";
 	}
 	if (!strcmp(want, "cpu-clock"))

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Issue 2, acceptance 5: -p, -a, -d, exit status of -- CMD, SIGINT mid-run gives a whole
+# output, and no BPF program, link or perf event of kiln's remains afterwards.
+source "$(dirname "$0")/lib.sh"
+need_root
+command -v bpftool >/dev/null || skip "bpftool is not installed"
+kiln_bpf() { bpftool prog show 2>/dev/null | grep -cE 'cpuprof_(sample|fork)' || true; }
+settle_bpf() { # BPF objects are freed after an RCU grace period: give them a moment
+	for _ in $(seq 20); do [ "$(kiln_bpf)" -eq 0 ] && return 0; sleep 0.1; done; return 1
+}
+links_before=$(bpftool link show 2>/dev/null | grep -c perf_event || true)
+
+"$WORKLOADS/spinner" 30 & spin=$!
+trap 'kill $spin 2>/dev/null; rm -rf "$TMP"' EXIT
+
+for mode in bpf perf; do
+	"$KILN" record --mode $mode -q -p $spin -d 2 -o "$TMP/p-$mode.folded"
+	check "$mode -p: the spinner's hot function dominates" test "$(folded_share "$TMP/p-$mode.folded" 'spin_forever$')" -ge 90
+	check "$mode -p: only the target process" test "$(cut -d';' -f1 "$TMP/p-$mode.folded" | sort -u)" = spinner
+done
+
+start=$(date +%s.%N)
+"$KILN" record -q -a -d 2 -o "$TMP/a.folded"
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+echo "-a -d 2 took ${elapsed}s"
+check "-a: the spinner shows up system-wide" grep -q '^spinner;.*spin_forever' "$TMP/a.folded"
+check "-d 2 stops after about 2 s" test "$(echo "$elapsed >= 1.9 && $elapsed < 6" | bc)" -eq 1
+
+set +e
+"$KILN" record -q -o "$TMP/x.folded" -- "$WORKLOADS/exitcode" 7; rc=$?
+set -e
+check "-- CMD passes exit status 7 through" test "$rc" -eq 7
+
+for mode in bpf perf; do
+	"$KILN" record --mode $mode -q -o "$TMP/int-$mode.folded" -- "$WORKLOADS/spinner" 60 &
+	k=$!
+	sleep 2
+	kill -INT $k
+	set +e; wait $k; rc=$?; set -e
+	echo "$mode: kiln exited with $rc after SIGINT"
+	check "$mode SIGINT: output written whole" grep -q 'spin_forever [0-9]*$' "$TMP/int-$mode.folded"
+	check "$mode SIGINT: samples of ~2 s" test "$(folded_total "$TMP/int-$mode.folded")" -ge 100
+	check "$mode SIGINT: no temporary file left" test -z "$(ls "$TMP" | grep -v '\.folded$' || true)"
+	check "$mode SIGINT: no child left behind" test -z "$(pgrep -f "spinner 60" || true)"
+done
+
+check "no BPF program of kiln's remains" settle_bpf
+links_after=$(bpftool link show 2>/dev/null | grep -c perf_event || true)
+check "no BPF perf_event link of kiln's remains" test "$links_after" -le "$links_before"
+check "no perf event fd of kiln's remains (no kiln process left)" test -z "$(pgrep -x kiln || true)"
