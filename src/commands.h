@@ -10,6 +10,9 @@ struct kiln_command {
 
 /* One X(name, summary) line per subcommand, each ending in a backslash. */
 #define KILN_COMMANDS(X)                                                                           \
+	X(report, "top functions or call tree of a profile")                                         \
+	X(convert, "convert a profile between formats (folded, pprof, svg, perf.data)")               \
+	X(diff, "compare two profiles: what grew, what shrank")                                       \
 	/* end of the command list */
 
 #define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
