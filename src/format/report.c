@@ -159,7 +159,6 @@ static int cmp_by_flat(const void *x, const void *y)
 {
 	const struct report_fn *a = x, *b = y;
 	int c = cmp_i64_desc(a->flat, b->flat);
-	c = c ? c : cmp_i64_desc(a->cum, b->cum);
 	return c ? c : strcmp(a->name, b->name);
 }
 
@@ -167,7 +166,6 @@ static int cmp_by_cum(const void *x, const void *y)
 {
 	const struct report_fn *a = x, *b = y;
 	int c = cmp_i64_desc(a->cum, b->cum);
-	c = c ? c : cmp_i64_desc(a->flat, b->flat);
 	return c ? c : strcmp(a->name, b->name);
 }
 

@@ -42,7 +42,7 @@ struct report_table {
 int report_compute(const struct kiln_profile *p, const struct report_options *o,
 		   struct report_table *t);
 void report_table_free(struct report_table *t);
-/* Sorts like pprof: by flat (or cum) descending, then the other, then name. */
+/* Sorts like pprof -top (-cum): by flat (or cum) descending, ties by name. */
 void report_sort(struct report_table *t, bool by_cum);
 
 /* The top n functions by self value, one table: what `kiln record` prints when it writes no

@@ -1,0 +1,51 @@
+// cpuhog burns CPU in two functions of known shares (about 2:1) while runtime/pprof writes a
+// CPU profile to the file named by its first argument: kiln's pprof reader must agree with
+// `go tool pprof` on it.
+package main
+
+import (
+	"os"
+	"runtime/pprof"
+	"time"
+)
+
+var sink uint64
+
+//go:noinline
+func spin(n int) uint64 {
+	x := uint64(1)
+	for i := 0; i < n; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+//go:noinline
+func hotTwoThirds(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		sink += spin(20000)
+	}
+}
+
+//go:noinline
+func coldOneThird(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		sink += spin(20000)
+	}
+}
+
+func main() {
+	f, err := os.Create(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		panic(err)
+	}
+	for i := 0; i < 10; i++ {
+		hotTwoThirds(100 * time.Millisecond)
+		coldOneThird(50 * time.Millisecond)
+	}
+	pprof.StopCPUProfile()
+	f.Close()
+}
