@@ -41,6 +41,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 					     {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
+	opterr = 0; /* one message of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -73,6 +74,10 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 		case 'h':
 			usage(stdout), exit(0);
 		default:
+			kiln_error(
+			    "unknown option or missing argument in '%s'; 'kiln convert --help' "
+			    "lists the options",
+			    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -113,7 +118,6 @@ int cmd_convert(int argc, char **argv)
 	struct convert_args a = {0};
 	kiln_write_options_init(&a.w);
 	if (parse_args(argc, argv, &a)) {
-		usage(stderr);
 		return 2;
 	}
 	const struct kiln_format *out = output_format(&a);

@@ -38,6 +38,7 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 	int c;
 	char *end;
 	optind = 1;
+	opterr = 0; /* one message of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -66,6 +67,9 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 		case 'h':
 			usage(stdout), exit(0);
 		default:
+			kiln_error("unknown option or missing argument in '%s'; 'kiln diff --help' "
+				   "lists the options",
+				   argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -127,7 +131,6 @@ int cmd_diff(int argc, char **argv)
 	report_default_options(&a.r);
 	a.r.n = 20;
 	if (parse_args(argc, argv, &a)) {
-		usage(stderr);
 		return 2;
 	}
 	struct kiln_profile *before = kiln_profile_new(), *after = kiln_profile_new();

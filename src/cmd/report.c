@@ -47,6 +47,7 @@ static int parse_args(int argc, char **argv, struct report_options *o, const cha
 	double num;
 	int c;
 	optind = 1;
+	opterr = 0; /* one message of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -84,6 +85,10 @@ static int parse_args(int argc, char **argv, struct report_options *o, const cha
 		case 'h':
 			usage(stdout), exit(0);
 		default:
+			kiln_error(
+			    "unknown option or missing argument in '%s'; 'kiln report --help' "
+			    "lists the options",
+			    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -100,7 +105,6 @@ int cmd_report(int argc, char **argv)
 	report_default_options(&o);
 	int arg = parse_args(argc, argv, &o, &value);
 	if (arg < 0) {
-		usage(stderr);
 		return 2;
 	}
 	if (arg < argc) {
