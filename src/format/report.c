@@ -356,9 +356,10 @@ struct diff_row {
 	double self_before, self_after, cum_before, cum_after;
 };
 
+/* How much a function moved: the larger of its self and cumulative share changes. */
 static double diff_weight(const struct diff_row *r)
 {
-	return fabs(r->self_after - r->self_before) * 1000.0 + fabs(r->cum_after - r->cum_before);
+	return fmax(fabs(r->self_after - r->self_before), fabs(r->cum_after - r->cum_before));
 }
 
 static int cmp_diff_rows(const void *x, const void *y)
@@ -367,6 +368,9 @@ static int cmp_diff_rows(const void *x, const void *y)
 	double wa = diff_weight(a), wb = diff_weight(b);
 	if (wa != wb)
 		return wa > wb ? -1 : 1;
+	double sa = fabs(a->self_after - a->self_before), sb = fabs(b->self_after - b->self_before);
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
 	return strcmp(a->name, b->name);
 }
 

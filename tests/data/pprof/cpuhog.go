@@ -1,10 +1,13 @@
-// cpuhog burns CPU in two functions of known shares (about 2:1) while runtime/pprof writes a
-// CPU profile to the file named by its first argument: kiln's pprof reader must agree with
-// `go tool pprof` on it.
+// cpuhog burns CPU in two functions of known shares (about 2:1, or HOT_MS:COLD_MS per round
+// when given) while runtime/pprof writes a CPU profile to the file named by its first
+// argument: kiln's pprof reader must agree with `go tool pprof` on it.
+//
+//	cpuhog OUT.pb.gz [HOT_MS COLD_MS]
 package main
 
 import (
 	"os"
+	"strconv"
 	"runtime/pprof"
 	"time"
 )
@@ -42,9 +45,14 @@ func main() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		panic(err)
 	}
+	hot, cold := 100, 50
+	if len(os.Args) == 4 {
+		hot, _ = strconv.Atoi(os.Args[2])
+		cold, _ = strconv.Atoi(os.Args[3])
+	}
 	for i := 0; i < 10; i++ {
-		hotTwoThirds(100 * time.Millisecond)
-		coldOneThird(50 * time.Millisecond)
+		hotTwoThirds(time.Duration(hot) * time.Millisecond)
+		coldOneThird(time.Duration(cold) * time.Millisecond)
 	}
 	pprof.StopCPUProfile()
 	f.Close()
