@@ -9,12 +9,12 @@ export PPROF_TMPDIR=$TMP PPROF_BINARY_PATH=$TMP/none
 
 cp "$TESTROOT/data/pprof/cpuhog.go" "$TMP/"
 (cd "$TMP" && go build -o cpuhog cpuhog.go) || fail "go build of the test workload failed"
-"$TMP/cpuhog" "$TMP/go.pb.gz" || fail "the Go workload did not write its profile"
+HEAP_PROFILE=$TMP/heap.pb.gz "$TMP/cpuhog" "$TMP/go.pb.gz" || fail "the Go workload did not write its profile"
 
 # "name flat cum" rows, sorted, from each tool's top table.
-kiln_rows() { "$KILN" report --self -n 0 --value samples "$1" |
+kiln_rows() { "$KILN" report --self -n 0 --value "${2:-samples}" "$1" |
 	awk '/^ +flat +flat%/ {on=1; next} on && NF>=6 {print $6, $1, $4}' | sort; }
-go_rows() { go tool pprof -sample_index=samples -top -nodecount=100000 -nodefraction=0 \
+go_rows() { go tool pprof -sample_index="${2:-samples}" -top -nodecount=100000 -nodefraction=0 \
 		-edgefraction=0 -symbolize=none "$1" 2>/dev/null |
 	awk '/^ +flat +flat%/ {on=1; next} on && NF>=6 {print $6, $1, $4}' | sort; }
 kiln_total() { "$KILN" report --self -n 1 --value samples "$1" | awk '/^Total:/ {print $2}'; }
@@ -47,4 +47,11 @@ check "-raw lists the samples" grep -q '^Samples:' "$TMP/raw.txt"
 go_rows "$TMP/kiln.pb.gz" >"$TMP/go2.rows"
 check "go tool pprof -top of kiln's rewrite matches the original" diff "$TMP/go.rows" "$TMP/go2.rows"
 check "go tool pprof total of kiln's rewrite matches" [ "$(go_total "$TMP/kiln.pb.gz")" = "$gt" ]
+# A heap profile: four sample types, numeric labels with units, default_sample_type.
+kiln_rows "$TMP/heap.pb.gz" alloc_objects >"$TMP/kheap.rows"
+go_rows "$TMP/heap.pb.gz" alloc_objects >"$TMP/gheap.rows"
+check "heap profile: same alloc_objects per function as go tool pprof" \
+	diff "$TMP/kheap.rows" "$TMP/gheap.rows"
+check "heap profile: the 1000 allocations of writeHeapProfile are seen" \
+	awk '$1=="main.writeHeapProfile" && $2>=1000 {ok=1} END {exit !ok}' "$TMP/kheap.rows"
 echo PASS

@@ -3,10 +3,13 @@
 // argument: kiln's pprof reader must agree with `go tool pprof` on it.
 //
 //	cpuhog OUT.pb.gz [HOT_MS COLD_MS]
+//
+// With HEAP_PROFILE=PATH in the environment it also writes a heap profile there.
 package main
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"runtime/pprof"
 	"time"
@@ -55,5 +58,28 @@ func main() {
 		coldOneThird(time.Duration(cold) * time.Millisecond)
 	}
 	pprof.StopCPUProfile()
+	f.Close()
+	if path := os.Getenv("HEAP_PROFILE"); path != "" {
+		writeHeapProfile(path)
+	}
+}
+
+var keep [][]byte
+
+// writeHeapProfile allocates in a known pattern and writes a heap profile: four sample types,
+// numeric labels with units, a default sample type, all things CPU profiles lack.
+func writeHeapProfile(path string) {
+	runtime.MemProfileRate = 1
+	for i := 0; i < 1000; i++ {
+		keep = append(keep, make([]byte, 1024))
+	}
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		panic(err)
+	}
 	f.Close()
 }
