@@ -43,8 +43,8 @@ static int pprof_write(const struct kiln_profile *p, const char *path,
 }
 
 #ifdef HAVE_FOLDED
-static int folded_write(const struct kiln_profile *p, const char *path,
-			const struct kiln_write_options *o)
+static int folded_write_registered(const struct kiln_profile *p, const char *path,
+				   const struct kiln_write_options *o)
 {
 	struct folded_options fo = {.comm = o->comm || o->pid || o->tid,
 				    .pid = o->pid,
@@ -91,7 +91,7 @@ static void registry_init(void)
 	if (folded_read_file)
 		formats[1].read = folded_read_file;
 	if (folded_write_file)
-		formats[1].write = folded_write;
+		formats[1].write = folded_write_registered;
 #endif
 #ifdef HAVE_FLAMEGRAPH
 	if (flamegraph_write_file && flamegraph_default_options)

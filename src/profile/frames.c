@@ -47,8 +47,12 @@ size_t kiln_sample_frames(const struct kiln_profile *p, const struct kiln_sample
 		}
 		for (uint32_t l = loc->nlines; l-- > 0;) {
 			const struct kiln_line *line = &p->lines[loc->first_line + l];
-			const struct kiln_function *fn = kiln_profile_get_function(p, line->function);
-			enum kiln_annot a = l > 0 ? KILN_ANNOT_INLINE : kind_annot(loc->kind);
+			const struct kiln_function *fn =
+			    kiln_profile_get_function(p, line->function);
+			/* The outermost line is the function the code sits in; the inner ones
+			 * were inlined into it, so they carry perf's _[i]. */
+			enum kiln_annot a =
+			    l + 1 < loc->nlines ? KILN_ANNOT_INLINE : kind_annot(loc->kind);
 			put(out, max, &n,
 			    (struct kiln_frame){fn ? kiln_profile_str(p, fn->name) : "[unknown]", a,
 						line->function});
