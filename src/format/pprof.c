@@ -662,6 +662,7 @@ struct raw_mapping {
 	uint64_t id, start, limit, offset;
 	int64_t filename, build_id;
 	uint32_t kiln_id;
+	uint32_t unknown_fn; /* function "[basename]" for its unsymbolized locations, 0 = none */
 	uint8_t kind;
 };
 struct raw_line {
@@ -1170,6 +1171,21 @@ static uint8_t mapping_kind(const char *file)
 	return KILN_FRAME_USER;
 }
 
+/* Frames without symbols in a known file are "[file]", as perf and pprof name them. */
+static int unknown_function(struct build *b, const char *file, uint32_t *out)
+{
+	const char *base = strrchr(file, '/');
+	base = base && base[1] ? base + 1 : file;
+	size_t len = strlen(base);
+	char *name = malloc(len + 3);
+	if (!name)
+		return -ENOMEM;
+	snprintf(name, len + 3, "[%s]", base);
+	*out = kiln_profile_function_named(b->p, name, len + 2);
+	free(name);
+	return *out ? 0 : -ENOMEM;
+}
+
 static int build_mappings(struct build *b)
 {
 	for (size_t i = 0; i < b->w->nmaps; i++) {
@@ -1186,6 +1202,8 @@ static int build_mappings(struct build *b)
 		    (!strcmp(file, KERNEL_MAPPING_NAME) || !strcmp(file, JIT_MAPPING_NAME));
 		rm->kiln_id = kind_only ? 0 : kiln_profile_mapping(b->p, &m);
 		if (!kind_only && !rm->kiln_id)
+			return -ENOMEM;
+		if (!kind_only && file[0] && unknown_function(b, file, &rm->unknown_fn))
 			return -ENOMEM;
 	}
 	return 0;
@@ -1213,7 +1231,7 @@ static int build_locations(struct build *b)
 	int err = 0;
 	for (size_t i = 0; i < b->w->nlocs && !err; i++) {
 		const struct raw_location *rl = &b->w->locs[i];
-		uint32_t mapping = 0;
+		uint32_t mapping = 0, unknown_fn = 0;
 		uint8_t kind = KILN_FRAME_USER;
 		if (rl->mapping_id) {
 			long mi = find_id(b->map_index, b->w->nmaps, rl->mapping_id);
@@ -1225,6 +1243,7 @@ static int build_locations(struct build *b)
 			}
 			mapping = b->w->maps[mi].kiln_id;
 			kind = b->w->maps[mi].kind;
+			unknown_fn = b->w->maps[mi].unknown_fn;
 		}
 		if (VEC_RESERVE(lines, cap, rl->nline + 1)) {
 			err = -ENOMEM;
@@ -1233,8 +1252,11 @@ static int build_locations(struct build *b)
 		err = build_location_lines(b, rl, lines);
 		if (err)
 			break;
-		b->loc_kiln[i] = kiln_profile_location(b->p, mapping, rl->address, kind, lines,
-						       (uint32_t)rl->nline);
+		uint32_t nlines = (uint32_t)rl->nline;
+		if (!nlines && unknown_fn)
+			lines[nlines++] = (struct kiln_line){unknown_fn, 0};
+		b->loc_kiln[i] =
+		    kiln_profile_location(b->p, mapping, rl->address, kind, lines, nlines);
 		if (!b->loc_kiln[i])
 			err = -ENOMEM;
 	}

@@ -78,7 +78,7 @@ static struct kiln_profile *rich_profile(void)
 	uint32_t loc_work = kiln_profile_location(p, map, 0x402000, KILN_FRAME_USER, lwork, 2);
 	uint32_t loc_k = kiln_profile_location(p, 0, 0xffffffff81000000, KILN_FRAME_KERNEL, &lk, 1);
 	uint32_t loc_j = kiln_profile_location(p, 0, 0x7f0000001000, KILN_FRAME_JIT, &lj, 1);
-	uint32_t loc_raw = kiln_profile_location(p, map, 0x403000, KILN_FRAME_USER, NULL, 0);
+	uint32_t loc_raw = kiln_profile_location(p, 0, 0x403000, KILN_FRAME_USER, NULL, 0);
 	uint32_t s1[] = {loc_k, loc_work, loc_main}, s2[] = {loc_work, loc_main};
 	uint32_t s3[] = {loc_j, loc_raw, loc_main};
 	struct kiln_labels l1 = {42, 43, kiln_profile_intern_cstr(p, "app")};
@@ -491,6 +491,30 @@ static void dangling_references_are_rejected(void **state)
 	unlink("/tmp/kiln-test-pprof.err");
 }
 
+/* pprof shows a frame without symbols in /bin/app as "[app]"; so does kiln, like perf. */
+static void unsymbolized_frames_name_their_file(void **state)
+{
+	(void)state;
+	struct kiln_profile *p = kiln_profile_new();
+	kiln_profile_add_value_type(p, "samples", "count");
+	struct kiln_mapping m = {0x1000, 0x2000, 0,
+				 kiln_profile_intern_cstr(p, "/usr/lib/libz.so.1"), 0};
+	uint32_t loc =
+	    kiln_profile_location(p, kiln_profile_mapping(p, &m), 0x1234, KILN_FRAME_USER, NULL, 0);
+	int64_t one = 1;
+	kiln_profile_add_sample(p, &loc, 1, NULL, &one);
+	struct kiln_profile *q = round_trip(p);
+	const struct kiln_location *l =
+	    kiln_profile_get_location(q, kiln_profile_sample_locs(q, &q->samples[0])[0]);
+	assert_int_equal(l->nlines, 1);
+	assert_int_equal(l->address, 0x1234);
+	struct kiln_function f;
+	memcpy(&f, kiln_profile_get_function(q, q->lines[l->first_line].function), sizeof(f));
+	assert_string_equal(kiln_profile_str(q, f.name), "[libz.so.1]");
+	kiln_profile_free(p);
+	kiln_profile_free(q);
+}
+
 static void empty_profile_round_trips(void **state)
 {
 	(void)state;
@@ -513,6 +537,7 @@ int main(void)
 	    cmocka_unit_test(truncated_raw_input_is_rejected),
 	    cmocka_unit_test(garbage_is_rejected),
 	    cmocka_unit_test(dangling_references_are_rejected),
+	    cmocka_unit_test(unsymbolized_frames_name_their_file),
 	    cmocka_unit_test(empty_profile_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
