@@ -13,6 +13,7 @@ struct kiln_command {
 	X(report, "top functions or call tree of a profile")                                         \
 	X(convert, "convert a profile between formats (folded, pprof, svg, perf.data)")               \
 	X(diff, "compare two profiles: what grew, what shrank")                                       \
+	X(collapse, "fold perf script output into stacks, like stackcollapse-perf.pl")             \
 	/* end of the command list */
 
 #define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
