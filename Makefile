@@ -35,6 +35,7 @@ WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS
 
 KILN := $(BUILD)/kiln
 
+# deps runs before anything is compiled (order-only), also under make -j.
 # Skeletons and generated protobuf code are intermediates make would otherwise delete.
 .SECONDARY:
 
@@ -47,7 +48,7 @@ deps:
 $(KILN): $(BUILD)/main.o $(LIB_OBJS) $(GEN_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/vmlinux.h:
+$(BUILD)/vmlinux.h: | deps
 	@mkdir -p $(@D)
 	@if [ -r /sys/kernel/btf/vmlinux ]; then \
 	  $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@; \
@@ -61,14 +62,14 @@ $(BUILD)/%.bpf.o: src/%.bpf.c $(BUILD)/vmlinux.h $(wildcard src/*/*.h)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf.o,,$(notdir $<))_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto | deps
 	@mkdir -p $(BUILD)/proto
 	protoc-c --c_out=$(BUILD)/proto --proto_path=proto $<
 
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
 	$(CC) $(filter-out -Werror,$(CFLAGS)) -c $< -o $@
 
-$(BUILD)/%.o: src/%.c $(SKELS) $(GEN_SRCS:.c=.h)
+$(BUILD)/%.o: src/%.c $(SKELS) $(GEN_SRCS:.c=.h) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
