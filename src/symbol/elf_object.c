@@ -91,6 +91,7 @@ void elf_object_free(struct elf_object *o)
 {
 	if (!o)
 		return;
+	dwarf_index_free(o->dwarf_index);
 	if (o->dwarf)
 		dwarf_end(o->dwarf);
 	image_close(&o->debug);
@@ -237,10 +238,10 @@ const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t v
 	return sym_table_find(&o->syms, vaddr);
 }
 
-Dwarf *elf_object_dwarf(struct elf_object *o)
+struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 {
 	if (o->dwarf_tried)
-		return o->dwarf;
+		return o->dwarf_index;
 	o->dwarf_tried = true;
 	if (!elf_object_parse(o))
 		return NULL;
@@ -248,5 +249,7 @@ Dwarf *elf_object_dwarf(struct elf_object *o)
 		o->dwarf = dwarf_begin_elf(o->debug.elf, DWARF_C_READ, NULL);
 	if (!o->dwarf)
 		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
-	return o->dwarf;
+	if (o->dwarf)
+		o->dwarf_index = dwarf_index_new(o->dwarf);
+	return o->dwarf_index;
 }

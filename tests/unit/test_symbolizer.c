@@ -444,7 +444,8 @@ static void demangles_cpp_and_rust(void **state)
 	assert_null(kiln_demangle("_Zgarbage"));
 }
 
-/* Resolution cost: 200k lookups over 20k distinct addresses must be well under a second. */
+/* Resolution cost: 200k lookups over 20k distinct addresses take under a second of CPU
+ * (CPU time: the machine may be busy with other work). */
 static void repeated_lookups_are_cheap(void **state)
 {
 	(void)state;
@@ -452,15 +453,16 @@ static void repeated_lookups_are_cheap(void **state)
 	struct kiln_profile *p = kiln_profile_new();
 	assert_int_equal(sym_scan_process(s, getpid()), 0);
 	uint64_t base = (uint64_t)(uintptr_t)getenv & ~0xffffull;
+	int pid = getpid(); /* a system call each time, unless hoisted */
 	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (int round = 0; round < 10; round++)
 		for (uint64_t i = 0; i < 20000; i++)
-			assert_int_not_equal(sym_user_location_ra(s, p, getpid(), base + i * 5), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+			assert_int_not_equal(sym_user_location_ra(s, p, pid, base + i * 5), 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	print_message("200000 lookups (20000 distinct libc addresses): %.3f s\n", secs);
-	assert_true(secs < 2.0);
+	print_message("200000 lookups (20000 distinct libc addresses): %.3f s of CPU\n", secs);
+	assert_true(secs < 1.0);
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
