@@ -36,6 +36,8 @@ struct elf_object {
 	struct elf_segment *segs;
 	size_t nsegs;
 	struct sym_table syms;
+	char **plt_names; /* "foo@plt" names the table points at */
+	size_t nplt;
 	struct elf_image debug; /* separate debug file, when one was found */
 	char *debug_path;
 	Dwarf *dwarf;
