@@ -18,7 +18,7 @@
 #include "util/vec.h"
 
 #define DRAIN_BATCH 4096
-/* The kernel's stack map is emptied of stacks kiln already holds before it can fill up. */
+/* The kernel's set of stacks it has sent is emptied before it can fill up. */
 #define STACKS_PURGE_AT 40000
 
 /* A stack read from the kernel once, kept by its hash. */
@@ -35,17 +35,21 @@ struct cpuprof {
 	int64_t period_ns;
 	uint64_t bytes_read;
 
+	struct ring_buffer *new_stacks;
 	struct intern_table stack_ids; /* stack hash -> id into stacks */
 	struct known_stack *stacks;
 	size_t stacks_cap;
 	uint64_t *ips;
 	size_t nips, ips_cap;
-	uint64_t *unpurged; /* hashes still in the kernel map */
+	uint64_t *unpurged; /* hashes still in the kernel's seen set */
 	size_t nunpurged, unpurged_cap;
+	uint64_t unknown_stacks; /* counted samples whose stack never arrived */
 
 	struct cpuprof_key *keys;
 	uint64_t *values;
 };
+
+static int on_new_stack(void *ctx, void *data, size_t size);
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -99,6 +103,13 @@ static int load_program(struct cpuprof *c, bool filter, bool kernel, bool user)
 	int err = cpuprof_bpf__load(c->skel);
 	if (err) {
 		kiln_error("cannot load the BPF sampler: %s", bpf_hint(-err));
+		return err;
+	}
+	c->new_stacks =
+	    ring_buffer__new(bpf_map__fd(c->skel->maps.new_stacks), on_new_stack, c, NULL);
+	if (!c->new_stacks) {
+		err = -errno;
+		kiln_error("cannot map the BPF sampler's ring buffer: %s", strerror(-err));
 		return err;
 	}
 	return 0;
@@ -179,42 +190,47 @@ int cpuprof_stop(struct cpuprof *c)
 	return 0;
 }
 
-/* The stack with this hash, read from the kernel the first time it is seen. */
-static int stack_lookup(struct cpuprof *c, uint64_t hash, const uint64_t **ips, uint32_t *depth)
+/* A new stack from the kernel: kept for good, under its hash. */
+static int on_new_stack(void *ctx, void *data, size_t size)
+{
+	struct cpuprof *c = ctx;
+	const struct cpuprof_stack *st = data;
+	c->bytes_read += size;
+	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
+	    size < CPUPROF_STACK_HEADER + st->depth * sizeof(uint64_t))
+		return 0; /* never from kiln's program: ignore rather than trust */
+	bool added;
+	uint32_t id = intern_get(&c->stack_ids, &st->hash, sizeof(st->hash), &added);
+	if (!id)
+		return -ENOMEM;
+	if (VEC_RESERVE(c->unpurged, c->unpurged_cap, c->nunpurged + 1))
+		return -ENOMEM;
+	c->unpurged[c->nunpurged++] = st->hash;
+	if (!added)
+		return 0; /* sent again after a purge */
+	size_t cap = c->stacks_cap;
+	if (VEC_RESERVE(c->stacks, cap, id) || VEC_RESERVE(c->ips, c->ips_cap, c->nips + st->depth))
+		return -ENOMEM;
+	c->stacks_cap = cap;
+	memcpy(c->ips + c->nips, st->ips, st->depth * sizeof(uint64_t));
+	c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, st->depth};
+	c->nips += st->depth;
+	return 0;
+}
+
+static void stack_lookup(struct cpuprof *c, uint64_t hash, const uint64_t **ips, uint32_t *depth)
 {
 	*ips = NULL;
 	*depth = 0;
 	if (!hash)
-		return 0;
-	bool added;
-	uint32_t id = intern_get(&c->stack_ids, &hash, sizeof(hash), &added);
-	if (!id)
-		return -ENOMEM;
-	if (added) {
-		struct cpuprof_stack st;
-		uint32_t n = 0;
-		size_t cap = c->stacks_cap;
-		if (VEC_RESERVE(c->stacks, cap, id))
-			return -ENOMEM;
-		c->stacks_cap = cap;
-		if (!bpf_map__lookup_elem(c->skel->maps.stacks, &hash, sizeof(hash), &st,
-					  sizeof(st), 0)) {
-			c->bytes_read += sizeof(st);
-			while (n < CPUPROF_MAX_DEPTH && st.ips[n])
-				n++;
-		}
-		/* A stack that vanished (never: kiln alone deletes) counts as empty. */
-		if (VEC_RESERVE(c->ips, c->ips_cap, c->nips + n) ||
-		    VEC_RESERVE(c->unpurged, c->unpurged_cap, c->nunpurged + 1))
-			return -ENOMEM;
-		memcpy(c->ips + c->nips, st.ips, n * sizeof(uint64_t));
-		c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, n};
-		c->nips += n;
-		c->unpurged[c->nunpurged++] = hash;
+		return;
+	uint32_t id = intern_find(&c->stack_ids, &hash, sizeof(hash));
+	if (!id) {
+		c->unknown_stacks++;
+		return;
 	}
 	*ips = c->ips + c->stacks[id - 1].first;
 	*depth = c->stacks[id - 1].depth;
-	return 0;
 }
 
 static int deliver(struct cpuprof *c, struct stack_sink *sink, const struct cpuprof_key *k,
@@ -225,10 +241,9 @@ static int deliver(struct cpuprof *c, struct stack_sink *sink, const struct cpup
 	comm[CPUPROF_COMM_LEN] = 0;
 	struct raw_stack rs = {
 	    .pid = (int32_t)k->pid, .tid = (int32_t)k->tid, .comm = comm, .count = count};
-	int err = stack_lookup(c, k->kernel_stack, &rs.kernel, &rs.nkernel);
-	if (!err)
-		err = stack_lookup(c, k->user_stack, &rs.user, &rs.nuser);
-	return err ? err : stack_sink_add(sink, &rs);
+	stack_lookup(c, k->kernel_stack, &rs.kernel, &rs.nkernel);
+	stack_lookup(c, k->user_stack, &rs.user, &rs.nuser);
+	return stack_sink_add(sink, &rs);
 }
 
 /* Moves every entry of one counts map into the sink, deleting it from the kernel. */
@@ -255,19 +270,21 @@ static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *
 	}
 }
 
-/* Once the kernel holds many stacks kiln has copied, they are dropped there: a stack seen
- * again is stored again and read again, which is cheaper than a full map losing samples. */
-static void purge_known_stacks(struct cpuprof *c)
+/* Once the kernel has sent many stacks, it forgets them (kiln keeps them): a stack seen again
+ * is sent again, which is cheaper than a full set failing to capture new ones. */
+static void purge_sent_stacks(struct cpuprof *c)
 {
 	if (c->nunpurged < STACKS_PURGE_AT)
 		return;
 	__u32 n = (__u32)c->nunpurged;
-	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks), c->unpurged, &n, NULL);
-	/* Forget them here too so a recurrence is fetched anew. */
-	intern_free(&c->stack_ids);
-	intern_init(&c->stack_ids);
-	c->nips = 0;
+	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks_seen), c->unpurged, &n, NULL);
 	c->nunpurged = 0;
+}
+
+int cpuprof_poll(struct cpuprof *c)
+{
+	int n = ring_buffer__consume(c->new_stacks);
+	return n < 0 ? n : 0;
 }
 
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
@@ -278,11 +295,15 @@ int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 	 * sampling interrupt); give it ample time before the idle map is emptied. */
 	struct timespec ts = {0, 2 * 1000 * 1000};
 	nanosleep(&ts, NULL);
-	struct bpf_map *map = idle ? c->skel->maps.counts1 : c->skel->maps.counts0;
-	int err = drain_map(c, map, sink);
+	/* Every stack the idle map's counts refer to was sent before they were counted. */
+	int err = cpuprof_poll(c);
 	if (err)
 		return err;
-	purge_known_stacks(c);
+	struct bpf_map *map = idle ? c->skel->maps.counts1 : c->skel->maps.counts0;
+	err = drain_map(c, map, sink);
+	if (err)
+		return err;
+	purge_sent_stacks(c);
 	return 0;
 }
 
@@ -300,6 +321,8 @@ void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])
 			stats[i] += per_cpu[cpu];
 	}
 	free(per_cpu);
+	/* A stack lost on its way is lost to the samples that refer to it too. */
+	stats[CPUPROF_STAT_STACKS_LOST] += c->unknown_stacks;
 }
 
 uint64_t cpuprof_bytes_read(const struct cpuprof *c)
@@ -317,6 +340,7 @@ void cpuprof_close(struct cpuprof *c)
 		for (int cpu = 0; cpu < c->ncpus; cpu++)
 			if (c->event_fds[cpu] > 0)
 				close(c->event_fds[cpu]);
+	ring_buffer__free(c->new_stacks);
 	cpuprof_bpf__destroy(c->skel);
 	intern_free(&c->stack_ids);
 	free(c->event_fds);

@@ -16,8 +16,11 @@
 #include "util/log.h"
 
 #define POLL_NS (100 * 1000 * 1000L)
-/* The kernel's counts are moved to user space this often, so its maps never fill. */
-#define DRAIN_EVERY_NS 1000000000ULL
+/* The kernel's counts are moved to user space this often, or sooner once this many samples
+ * were counted, so its maps never fill (they hold 65536 distinct stacks) and reading them
+ * stays rare. */
+#define DRAIN_EVERY_NS 10000000000ULL
+#define DRAIN_AFTER_SAMPLES 20000
 
 static volatile sig_atomic_t stop_signal;
 
@@ -180,8 +183,8 @@ static bool target_ended(struct session *s)
 static int collect(struct session *s, bool drain_bpf)
 {
 	int err = perf_sampler_poll(s->perf, s->sym, &s->sink);
-	if (!err && s->bpf && drain_bpf)
-		err = cpuprof_drain(s->bpf, &s->sink);
+	if (!err && s->bpf)
+		err = drain_bpf ? cpuprof_drain(s->bpf, &s->sink) : cpuprof_poll(s->bpf);
 	if (err)
 		kiln_error("reading samples failed: %s", strerror(-err));
 	return err;
@@ -193,6 +196,7 @@ static int record_loop(struct session *s)
 	bool status = !o->quiet && isatty(STDERR_FILENO);
 	uint64_t end = o->duration > 0 ? s->start_ns + (uint64_t)(o->duration * 1e9) : 0;
 	uint64_t next_drain = s->start_ns + DRAIN_EVERY_NS, next_status = s->start_ns + 1000000000;
+	uint64_t next_drain_samples = DRAIN_AFTER_SAMPLES;
 	while (!stop_signal && !target_ended(s)) {
 		struct timespec ts = {0, POLL_NS};
 		uint64_t now = now_ns();
@@ -200,11 +204,15 @@ static int record_loop(struct session *s)
 			ts.tv_nsec = now >= end ? 0 : (long)(end - now);
 		nanosleep(&ts, NULL);
 		now = now_ns();
-		int err = collect(s, now >= next_drain);
+		bool drain =
+		    now >= next_drain || (s->bpf && samples_so_far(s) >= next_drain_samples);
+		int err = collect(s, drain);
 		if (err)
 			return err;
-		if (now >= next_drain)
+		if (drain) {
 			next_drain = now + DRAIN_EVERY_NS;
+			next_drain_samples = samples_so_far(s) + DRAIN_AFTER_SAMPLES;
+		}
 		if (status && now >= next_status) {
 			print_status(s);
 			next_status += 1000000000;
@@ -230,12 +238,14 @@ static int stop_collectors(struct session *s)
 		uint64_t st[CPUPROF_STAT_NR];
 		cpuprof_stats(s->bpf, st);
 		s->lost += st[CPUPROF_STAT_COUNTS_FULL];
-		s->stack_failures = st[CPUPROF_STAT_KSTACK_FAILED] + st[CPUPROF_STAT_USTACK_FAILED];
+		s->stack_failures = st[CPUPROF_STAT_KSTACK_FAILED] +
+				    st[CPUPROF_STAT_USTACK_FAILED] + st[CPUPROF_STAT_STACKS_LOST];
 		kiln_debug("bpf: %llu samples, kernel stacks failed %llu, user stacks failed "
-			   "%llu, counts map full %llu",
+			   "%llu, stacks lost %llu, counts map full %llu",
 			   (unsigned long long)st[CPUPROF_STAT_SAMPLES],
 			   (unsigned long long)st[CPUPROF_STAT_KSTACK_FAILED],
 			   (unsigned long long)st[CPUPROF_STAT_USTACK_FAILED],
+			   (unsigned long long)st[CPUPROF_STAT_STACKS_LOST],
 			   (unsigned long long)st[CPUPROF_STAT_COUNTS_FULL]);
 	}
 	s->lost += perf_sampler_counts(s->perf)->lost;
