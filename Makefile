@@ -8,11 +8,11 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 SANITIZE ?=
 
-PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs
+PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs libdebuginfod
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -D_GNU_SOURCE \
             -Isrc -I$(BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
