@@ -54,13 +54,22 @@ int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
 		return err;
 	if (rs->nuser)
 		learn_process(s, rs->pid);
-	/* Leaf first: the kernel part of a stack sits on top of the user part. */
-	for (uint32_t i = 0; i < rs->nkernel; i++)
-		if (!(s->locs[n++] = sym_kernel_location(s->sym, p, rs->kernel[i])))
+	/* Leaf first: the kernel part of a stack sits on top of the user part. Every frame but
+	 * the interrupted one is a return address, named after the call before it. */
+	for (uint32_t i = 0; i < rs->nkernel; i++) {
+		uint64_t a = rs->kernel[i];
+		uint32_t loc = n == 0 ? sym_kernel_location(s->sym, p, a)
+				      : sym_kernel_location_ra(s->sym, p, a);
+		if (!(s->locs[n++] = loc))
 			return -ENOMEM;
-	for (uint32_t i = 0; i < rs->nuser; i++)
-		if (!(s->locs[n++] = sym_user_location(s->sym, p, rs->pid, rs->user[i])))
+	}
+	for (uint32_t i = 0; i < rs->nuser; i++) {
+		uint64_t a = rs->user[i];
+		uint32_t loc = n == 0 ? sym_user_location(s->sym, p, rs->pid, a)
+				      : sym_user_location_ra(s->sym, p, rs->pid, a);
+		if (!(s->locs[n++] = loc))
 			return -ENOMEM;
+	}
 
 	struct kiln_labels labels = {.pid = rs->pid, .tid = rs->tid, .comm = 0};
 	const char *comm = rs->comm;
