@@ -10,6 +10,7 @@ struct kiln_command {
 
 /* One X(name, summary) line per subcommand, each ending in a backslash. */
 #define KILN_COMMANDS(X)                                                                           \
+	X(record, "sample CPU stacks of a command, processes or the whole system")               \
 	X(report, "top functions or call tree of a profile")                                         \
 	X(convert, "convert a profile between formats (folded, pprof, svg, perf.data)")               \
 	X(diff, "compare two profiles: what grew, what shrank")                                       \

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,9 @@ static void child_exec(char **argv, int gate, int error_out)
 	while (read(gate, &c, 1) < 0 && errno == EINTR)
 		;
 	close(gate);
+	/* Samples taken while exec runs carry the command's name, not kiln's. */
+	const char *base = strrchr(argv[0], '/');
+	prctl(PR_SET_NAME, base ? base + 1 : argv[0]);
 	execvp(argv[0], argv);
 	int err = errno;
 	if (write(error_out, &err, sizeof(err)) < 0)
