@@ -149,9 +149,30 @@ void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen)
 	}
 }
 
-static uint8_t bind_rank(unsigned char bind)
+/* Functions outrank untyped labels (hand-written assembly such as ld.so's _start) at an address
+ * both name; among each, global over weak over local. */
+static uint8_t symbol_rank(int type, unsigned char bind)
 {
-	return bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+	uint8_t b = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+	return type == STT_NOTYPE ? b : (uint8_t)(3 + b);
+}
+
+static bool in_code_section(Elf *elf, size_t shndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = shndx < SHN_LORESERVE ? elf_getscn(elf, shndx) : NULL;
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+static bool wanted_symbol(Elf *elf, const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value)
+		return false;
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		return true;
+	return type == STT_NOTYPE && GELF_ST_BIND(sym->st_info) != STB_LOCAL &&
+	       in_code_section(elf, sym->st_shndx);
 }
 
 static void read_symbols(struct sym_table *t, Elf *elf)
@@ -170,9 +191,7 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 			GElf_Sym sym;
 			if (!gelf_getsym(d, (int)i, &sym))
 				break;
-			int type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
-			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			if (!wanted_symbol(elf, &sym))
 				continue;
 			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
@@ -180,7 +199,8 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 			struct sym_entry e = {.addr = sym.st_value,
 					      .size = sym.st_size,
 					      .name = name,
-					      .bind_rank = bind_rank(GELF_ST_BIND(sym.st_info))};
+					      .bind_rank = symbol_rank(GELF_ST_TYPE(sym.st_info),
+								       GELF_ST_BIND(sym.st_info))};
 			if (sym_table_add(t, &e))
 				return;
 		}

@@ -698,4 +698,9 @@ uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, ui
 void sym_get_stats(const struct symbolizer *s, struct sym_stats *out)
 {
 	*out = s->stats;
+	out->processes = s->nprocs;
+	out->elf_files = s->nobjs;
+	out->debug_files = 0;
+	for (size_t i = 0; i < s->nobjs; i++)
+		out->debug_files += s->objs[i]->debug.elf != NULL;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "symbol/demangle.h"
+#include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
 
 /* Functions whose addresses the tests resolve; noinline keeps them real, distinct functions. */
@@ -340,6 +341,9 @@ static void sideband_records_track_processes(void **state)
 	struct symbolizer *s = symbolizer_new();
 	struct kiln_profile *p = kiln_profile_new();
 	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	struct sym_stats st;
+	sym_get_stats(s, &st);
+	uint64_t files = st.elf_files;
 	/* Replay this process's own mapping of the test binary as an MMAP2 record of pid 77. */
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[1024];
@@ -364,6 +368,10 @@ static void sideband_records_track_processes(void **state)
 	sym_process_fork(s, 77, 78);
 	assert_string_equal(sym_process_name(s, 78), "worker");
 	assert_string_equal(fn_name(p, sym_user_location(s, p, 78, fn), 0), "kiln_symtest_alpha");
+	/* Three processes map the test binary: it was opened once. */
+	sym_get_stats(s, &st);
+	assert_int_equal(st.elf_files, files);
+	assert_int_equal(st.processes, 3);
 	sym_process_comm(s, 78, "other", true);
 	assert_string_equal(fn_name(p, sym_user_location(s, p, 78, fn), 0), "[unknown]");
 	assert_string_equal(sym_process_name(s, 78), "other");
@@ -468,6 +476,38 @@ static void repeated_lookups_are_cheap(void **state)
 	assert_true(secs < 1.0);
 	kiln_profile_free(p);
 	symbolizer_free(s);
+}
+
+/* The lookup rules every symbol source shares: containment by size, labels without size reach
+ * the next symbol, one best name per address. */
+static void symbol_table_rules(void **state)
+{
+	(void)state;
+	struct sym_table t = {0};
+	struct sym_entry e[] = {
+	    {.addr = 0x1000, .size = 0x100, .name = "__GI_strlen", .bind_rank = 3},
+	    {.addr = 0x1000, .size = 0x100, .name = "strlen", .bind_rank = 3},
+	    {.addr = 0x1000, .size = 0, .name = "strlen_label", .bind_rank = 0},
+	    {.addr = 0x1040, .size = 0, .name = "inner_label", .bind_rank = 0},
+	    {.addr = 0x2000, .size = 0x10, .name = "foo.localalias", .bind_rank = 3},
+	    {.addr = 0x2000, .size = 0x10, .name = "foo", .bind_rank = 3},
+	    {.addr = 0x3000, .size = 0, .name = "asm_entry", .bind_rank = 1},
+	    {.addr = 0x4000, .size = 0x20, .name = "weak_one", .bind_rank = 4},
+	    {.addr = 0x4000, .size = 0x20, .name = "global_one", .bind_rank = 5},
+	};
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		assert_int_equal(sym_table_add(&t, &e[i]), 0);
+	sym_table_finish(&t);
+	assert_null(sym_table_find(&t, 0xfff));
+	assert_string_equal(sym_table_find(&t, 0x1000)->name, "strlen");
+	assert_string_equal(sym_table_find(&t, 0x1050)->name, "strlen");
+	assert_string_equal(sym_table_find(&t, 0x1100)->name, "inner_label");
+	assert_string_equal(sym_table_find(&t, 0x2008)->name, "foo");
+	assert_null(sym_table_find(&t, 0x2010));
+	assert_string_equal(sym_table_find(&t, 0x3fff)->name, "asm_entry");
+	assert_string_equal(sym_table_find(&t, 0x401f)->name, "global_one");
+	assert_null(sym_table_find(&t, 0x4020));
+	sym_table_free(&t);
 }
 
 /* A copy of this binary runs, reports where alpha is, and its file is deleted: only
@@ -597,6 +637,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(deleted_binary_resolves),
 	    cmocka_unit_test(vdso_resolves),
 	    cmocka_unit_test(plt_stubs_are_named),
+	    cmocka_unit_test(symbol_table_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
