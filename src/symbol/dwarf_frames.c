@@ -256,6 +256,26 @@ static bool unit_at(struct dwarf_index *ix, uint64_t pc, Dwarf_Die *cudie)
 	return dwarf_addrdie(ix->dw, pc, cudie) != NULL;
 }
 
+/* dwarf_decl_file of libdw 0.188 rejects file index 0, which DWARF 5 (clang's default) uses for
+ * the unit's main source file: resolve the index in the declaring unit's file table here. */
+static const char *decl_file(Dwarf_Die *die)
+{
+	const char *f = dwarf_decl_file(die);
+	if (f)
+		return f;
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Die cu;
+	Dwarf_Files *files;
+	size_t n;
+	if (!dwarf_attr_integrate(die, DW_AT_decl_file, &a) || dwarf_formudata(&a, &idx) ||
+	    !dwarf_cu_die(a.cu, &cu, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    dwarf_getsrcfiles(&cu, &files, &n) || idx >= n)
+		return NULL;
+	f = dwarf_filesrc(files, idx, NULL, NULL);
+	return f && strcmp(f, "???") ? f : NULL;
+}
+
 int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *out, int max)
 {
 	Dwarf_Die cudie;
@@ -277,7 +297,7 @@ int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *o
 		struct src_frame *o = &out[k++];
 		o->name = die_name(&fn->die);
 		o->line = line;
-		o->decl_file = dwarf_decl_file(&fn->die);
+		o->decl_file = decl_file(&fn->die);
 		o->decl_line = 0;
 		dwarf_decl_line(&fn->die, &o->decl_line);
 		if (!fn->inlined)
