@@ -478,6 +478,95 @@ static void repeated_lookups_are_cheap(void **state)
 	symbolizer_free(s);
 }
 
+/* Builds src (written to a temporary file ending in ext) with the compiler command, runs it, and
+ * reads the hex address it prints; the program then waits to be killed. 0 when the compiler is
+ * not there. */
+static pid_t build_and_run(const char *compile, const char *ext, const char *src, uint64_t *addr)
+{
+	char dir[] = "/tmp/kiln-symtest-XXXXXX";
+	if (!mkdtemp(dir))
+		return 0;
+	char path[128], bin[128], cmd[512];
+	snprintf(path, sizeof(path), "%s/prog%s", dir, ext);
+	snprintf(bin, sizeof(bin), "%s/prog", dir);
+	FILE *f = fopen(path, "w");
+	fputs(src, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && %s -o %s %s >/dev/null 2>&1", dir, compile, bin, path);
+	pid_t pid = 0;
+	int pfd[2];
+	if (system(cmd) == 0 && pipe(pfd) == 0) {
+		pid = fork();
+		if (!pid) {
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			execl(bin, bin, (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		char line[64] = "";
+		FILE *r = fdopen(pfd[0], "r");
+		if (!fgets(line, sizeof(line), r))
+			line[0] = 0;
+		fclose(r);
+		*addr = strtoull(line, NULL, 16);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		print_message("could not remove %s\n", dir);
+	return pid;
+}
+
+/* Real C++ and Rust binaries: the symbol table has mangled names, the profile shows both. */
+static void compiled_cpp_and_rust_are_demangled(void **state)
+{
+	(void)state;
+	static const char cpp[] =
+	    "namespace ns { template <class T> struct W {\n"
+	    "  __attribute__((noinline)) static T run(T x) { return x * 3; } }; }\n"
+	    "extern \"C\" int printf(const char *, ...);\n"
+	    "extern \"C\" int fflush(void *);\n"
+	    "extern \"C\" int pause(void);\n"
+	    "int main() { printf(\"%p\\n\", (void *)&ns::W<int>::run); fflush(0); pause();\n"
+	    "  return ns::W<int>::run(1); }\n";
+	static const char rust[] =
+	    "#[inline(never)] pub fn work(x: u64) -> u64 { x.wrapping_mul(3) }\n"
+	    "fn main() { println!(\"{:x}\", work as fn(u64) -> u64 as usize);\n"
+	    "  std::thread::sleep(std::time::Duration::from_secs(60)); work(1); }\n";
+	struct {
+		const char *compile, *ext, *src, *name, *raw_prefix;
+	} progs[] = {
+	    {"c++ -O1", ".cc", cpp, "ns::W<int>::run(int)", "_ZN2ns1WIiE3runEi"},
+	    /* Legacy (_ZN...17h<hash>E) or v0 (_R...) mangling, whichever this rustc uses. */
+	    {"rustc -C opt-level=1", ".rs", rust, "prog::work", "_"},
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		uint64_t addr = 0;
+		pid_t pid = build_and_run(progs[i].compile, progs[i].ext, progs[i].src, &addr);
+		if (!pid) {
+			print_message("%s: no compiler, not checked\n", progs[i].compile);
+			continue;
+		}
+		struct symbolizer *s = symbolizer_new();
+		struct kiln_profile *p = kiln_profile_new();
+		int scanned = sym_scan_process(s, pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		assert_int_equal(scanned, 0);
+		assert_true(addr != 0);
+		uint32_t loc = sym_user_location(s, p, pid, addr);
+		const struct kiln_location *l = kiln_profile_get_location(p, loc);
+		const struct kiln_function *fn =
+		    kiln_profile_get_function(p, p->lines[l->first_line + l->nlines - 1].function);
+		assert_string_equal(kiln_profile_str(p, fn->name), progs[i].name);
+		const char *raw = kiln_profile_str(p, fn->system_name);
+		assert_memory_equal(raw, progs[i].raw_prefix, strlen(progs[i].raw_prefix));
+		assert_string_not_equal(raw, progs[i].name);
+		kiln_profile_free(p);
+		symbolizer_free(s);
+	}
+}
+
 /* The lookup rules every symbol source shares: containment by size, labels without size reach
  * the next symbol, one best name per address. */
 static void symbol_table_rules(void **state)
@@ -638,6 +727,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(vdso_resolves),
 	    cmocka_unit_test(plt_stubs_are_named),
 	    cmocka_unit_test(symbol_table_rules),
+	    cmocka_unit_test(compiled_cpp_and_rust_are_demangled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
