@@ -535,11 +535,43 @@ static uint32_t profile_mapping(struct symbolizer *s, struct kiln_profile *p, co
 	return kiln_profile_mapping(p, &km);
 }
 
+/* The pid a process knows itself by (the last NSpid entry): inside a container it is not the
+ * host's, and its JIT writes /tmp/perf-<that pid>.map under the container's root. */
+static int namespace_pid(int pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	int ns = pid;
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		char *tok = strtok(line + 6, " \t\n");
+		for (; tok; tok = strtok(NULL, " \t\n"))
+			ns = atoi(tok);
+		break;
+	}
+	fclose(f);
+	return ns;
+}
+
+static void jit_map_path(const struct process *pr, char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/perf-%d.map", pr->pid);
+	if (pr->exited || !access(path, R_OK))
+		return;
+	int ns = namespace_pid(pr->pid);
+	if (ns != pr->pid)
+		snprintf(path, len, "/proc/%d/root/tmp/perf-%d.map", pr->pid, ns);
+}
+
 /* JIT code: the process's perf map, read again when the JIT has appended to it since. */
 static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pr->pid);
+	char path[96];
+	jit_map_path(pr, path, sizeof(path));
 	if (pr->jit_loaded) {
 		const struct sym_entry *e = sym_table_find(&pr->jit.syms, addr);
 		if (e)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -290,6 +291,67 @@ static void jit_perf_map_names_frames(void **state)
 			    "late_function");
 	unlink(path);
 	munmap(code, 8192);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+/* A JIT in a container: pid 1 of its own pid namespace writes /tmp/perf-1.map, found through
+ * the host pid's root and NSpid. */
+static void jit_map_in_pid_namespace(void **state)
+{
+	(void)state;
+	if (!access("/tmp/perf-1.map", F_OK) || geteuid() != 0) {
+		skip(); /* needs root for the namespace, and the name free */
+		return;
+	}
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t helper = fork();
+	assert_true(helper >= 0);
+	if (!helper) {
+		close(pfd[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		pid_t jit = fork();
+		if (jit == 0) {
+			void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			FILE *f = fopen("/tmp/perf-1.map", "w");
+			if (code == MAP_FAILED || !f || getpid() != 1)
+				_exit(1);
+			fprintf(f, "%" PRIx64 " 200 jitted_in_container\n",
+				(uint64_t)(uintptr_t)code);
+			fclose(f);
+			dprintf(pfd[1], "addr %" PRIx64 "\n", (uint64_t)(uintptr_t)code);
+			pause();
+			_exit(0);
+		}
+		dprintf(pfd[1], "pid %d\n", (int)jit);
+		waitpid(jit, NULL, 0);
+		_exit(0);
+	}
+	close(pfd[1]);
+	FILE *r = fdopen(pfd[0], "r");
+	/* The helper prints the JIT's host pid, the JIT its address, in either order. */
+	char line[64];
+	int pid = 0;
+	uint64_t code = 0;
+	for (int i = 0; i < 2 && fgets(line, sizeof(line), r); i++)
+		if (sscanf(line, "pid %d", &pid) != 1)
+			sscanf(line, "addr %" SCNx64, &code);
+	fclose(r);
+	bool got = pid > 0 && code;
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	int scanned = got ? sym_scan_process(s, pid) : -1;
+	uint32_t loc = got ? sym_user_location(s, p, pid, code + 0x10) : 0;
+	if (got)
+		kill(pid, SIGKILL);
+	waitpid(helper, NULL, 0);
+	unlink("/tmp/perf-1.map");
+	assert_true(got);
+	assert_int_equal(scanned, 0);
+	assert_string_equal(fn_name(p, loc, 0), "jitted_in_container");
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
@@ -718,6 +780,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(module_symbols_resolve),
 	    cmocka_unit_test(jit_perf_map_names_frames),
 	    cmocka_unit_test(exited_process_stays_resolvable),
+	    cmocka_unit_test(jit_map_in_pid_namespace),
 	    cmocka_unit_test(sideband_records_track_processes),
 	    cmocka_unit_test(inline_frames_and_lines),
 	    cmocka_unit_test(return_addresses_use_the_call),
