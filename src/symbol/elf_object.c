@@ -102,6 +102,7 @@ void elf_object_free(struct elf_object *o)
 	free(o->plt_names);
 	free(o->segs);
 	free(o->path);
+	free(o->root);
 	free(o->debug_path);
 	free(o);
 }
@@ -269,7 +270,8 @@ static void read_plt(struct elf_object *o)
 static void load_debug_file(struct elf_object *o)
 {
 	char *path = NULL;
-	int fd = debuginfo_find(o->path, o->main.elf, o->build_id, &path);
+	struct debug_query q = {o->root, o->path, o->main.elf, o->build_id, o->dev, o->ino};
+	int fd = debuginfo_find(&q, &path);
 	if (fd < 0)
 		return;
 	struct stat st;

@@ -243,7 +243,16 @@ static struct elf_object *vdso_object(struct symbolizer *s)
 	return s->vdso;
 }
 
-static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char *path)
+/* A process whose root is not ours lives in a container: its paths mean files under its root. */
+static bool foreign_root(int pid)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	return !stat(path, &a) && !stat("/", &b) && (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+}
+
+static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char *path, int pid)
 {
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
@@ -255,8 +264,15 @@ static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char
 	if (!o)
 		return NULL;
 	o = register_object(s, o);
-	if (o)
-		addr_map_put(&s->obj_index, st.st_dev, st.st_ino, o->id);
+	if (!o)
+		return NULL;
+	addr_map_put(&s->obj_index, st.st_dev, st.st_ino, o->id);
+	if (pid > 0 && foreign_root(pid)) {
+		if (asprintf(&o->root, "/proc/%d/root", pid) < 0)
+			o->root = NULL;
+		/* Its debug files are reachable only while it lives: look for them now. */
+		elf_object_parse(o);
+	}
 	return o;
 }
 
@@ -284,7 +300,7 @@ static struct elf_object *open_object(struct symbolizer *s, int pid, uint64_t st
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	struct elf_object *o = object_for_fd(s, fd, path);
+	struct elf_object *o = object_for_fd(s, fd, path, pid);
 	close(fd);
 	return o;
 }

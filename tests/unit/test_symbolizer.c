@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "symbol/debuginfo.h"
 #include "symbol/demangle.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
@@ -741,6 +742,74 @@ static void plt_stubs_are_named(void **state)
 	symbolizer_free(s);
 }
 
+/* Runs a stripped copy of this binary whose symbols and lines live only in a separate debug
+ * file, placed by build id (under a test debug root) or named by .gnu_debuglink. */
+static void stripped_binary_finds_debug_file(void **state)
+{
+	(void)state;
+	if (system("command -v objcopy >/dev/null")) {
+		skip();
+		return;
+	}
+	char dir[] = "/tmp/kiln-symtest-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[1024], bin[128];
+	snprintf(bin, sizeof(bin), "%s/stripped", dir);
+	/* The debug file goes under .build-id/xx/rest.debug of the test root. */
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; objcopy --only-keep-debug /proc/%d/exe full.debug;"
+		 "objcopy --strip-all /proc/%d/exe stripped;"
+		 "id=$(readelf -n stripped | sed -n 's/.*Build ID: *//p');"
+		 "mkdir -p root/.build-id/${id%%${id#??}}; cp full.debug "
+		 "root/.build-id/${id%%${id#??}}/${id#??}.debug;"
+		 "objcopy --add-gnu-debuglink=full.debug stripped linked; mkdir .debug; mv "
+		 "full.debug .debug/",
+		 dir, getpid(), getpid());
+	assert_int_equal(system(cmd), 0);
+	char root[160], empty[160];
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(empty, sizeof(empty), "%s/none", dir);
+	struct {
+		const char *name, *debug_root;
+	} cases[] = {{"stripped", root}, {"linked", empty}};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(bin, sizeof(bin), "%s/%s", dir, cases[i].name);
+		debuginfo_set_root(cases[i].debug_root);
+		int pfd[2];
+		assert_int_equal(pipe(pfd), 0);
+		pid_t pid = fork();
+		if (!pid) {
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			execl(bin, bin, "--report-alpha", (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		char line[64] = "";
+		FILE *r = fdopen(pfd[0], "r");
+		assert_non_null(fgets(line, sizeof(line), r));
+		fclose(r);
+		uint64_t alpha = strtoull(line, NULL, 16);
+		struct symbolizer *s = symbolizer_new();
+		struct kiln_profile *p = kiln_profile_new();
+		int scanned = sym_scan_process(s, pid);
+		uint32_t loc = sym_user_location(s, p, pid, alpha + 1);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		debuginfo_set_root(NULL);
+		assert_int_equal(scanned, 0);
+		assert_string_equal(fn_name(p, loc, 0), "kiln_symtest_alpha");
+		assert_true(loc_line(p, loc, 0)->line > 0);
+		struct sym_stats st;
+		sym_get_stats(s, &st);
+		assert_true(st.debug_files >= 1);
+		kiln_profile_free(p);
+		symbolizer_free(s);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The vdso has no file: its image comes from memory, and it has symbols. */
 static void vdso_resolves(void **state)
 {
@@ -788,6 +857,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(repeated_lookups_are_cheap),
 	    cmocka_unit_test(deleted_binary_resolves),
 	    cmocka_unit_test(vdso_resolves),
+	    cmocka_unit_test(stripped_binary_finds_debug_file),
 	    cmocka_unit_test(plt_stubs_are_named),
 	    cmocka_unit_test(symbol_table_rules),
 	    cmocka_unit_test(compiled_cpp_and_rust_are_demangled),
