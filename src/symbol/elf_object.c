@@ -172,8 +172,7 @@ static bool wanted_symbol(Elf *elf, const GElf_Sym *sym)
 		return false;
 	if (type == STT_FUNC || type == STT_GNU_IFUNC)
 		return true;
-	return type == STT_NOTYPE && GELF_ST_BIND(sym->st_info) != STB_LOCAL &&
-	       in_code_section(elf, sym->st_shndx);
+	return type == STT_NOTYPE && in_code_section(elf, sym->st_shndx);
 }
 
 static void read_symbols(struct sym_table *t, Elf *elf)
@@ -195,7 +194,8 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 			if (!wanted_symbol(elf, &sym))
 				continue;
 			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || !*name)
+			/* Assembler-local and mapping labels are not functions. */
+			if (!name || !*name || name[0] == '$' || !strncmp(name, ".L", 2))
 				continue;
 			struct sym_entry e = {.addr = sym.st_value,
 					      .size = sym.st_size,
