@@ -260,6 +260,54 @@ static void module_symbols_resolve(void **state)
 	symbolizer_free(s);
 }
 
+/* Malformed kallsyms and perf maps: bad lines are skipped, nothing crashes, good lines count. */
+static void malformed_symbol_files_are_survived(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kiln-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "garbage line\n\nffffffff81000000\nffffffff81000000 T\n"
+			    "zzzz T bad_hex\nffffffff81000100 TT two_letters\n"
+			    "ffffffff81000200 T good_one\nffffffff81000300 t unterminated\t[mod";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_load_kallsyms(s, path), 0);
+	unlink(path);
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000210), 0),
+			    "good_one");
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000310), 0),
+			    "unterminated");
+	assert_int_equal(sym_load_kallsyms(s, "/nonexistent/kallsyms"), -ENOENT);
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000210), 0),
+			    "[unknown]");
+
+	void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(code != MAP_FAILED);
+	uint64_t base = (uint64_t)(uintptr_t)code;
+	char map[64];
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", getpid());
+	FILE *f = fopen(map, "w");
+	fprintf(f, "nonsense\n%" PRIx64 "\n%" PRIx64 " zz name\n%" PRIx64 " 10\n", base, base,
+		base);
+	fprintf(f, "%" PRIx64 " 20 fine_one\n%" PRIx64 " 20 still_being_wri", base + 0x40,
+		base + 0x80);
+	fclose(f);
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x44), 0),
+			    "fine_one");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x84), 0),
+			    "[unknown]");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 4), 0),
+			    "[unknown]");
+	unlink(map);
+	munmap(code, 4096);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
 static void jit_perf_map_names_frames(void **state)
 {
 	(void)state;
@@ -848,6 +896,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(hidden_kernel_addresses_are_reported),
 	    cmocka_unit_test(module_symbols_resolve),
 	    cmocka_unit_test(jit_perf_map_names_frames),
+	    cmocka_unit_test(malformed_symbol_files_are_survived),
 	    cmocka_unit_test(exited_process_stays_resolvable),
 	    cmocka_unit_test(jit_map_in_pid_namespace),
 	    cmocka_unit_test(sideband_records_track_processes),
