@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "symbol/addr_map.h"
@@ -583,6 +584,17 @@ static void jit_map_path(const struct process *pr, char *path, size_t len)
 		snprintf(path, len, "/proc/%d/root/tmp/perf-%d.map", pr->pid, ns);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A busy JIT appends all the time; reading its whole map again for every address it has not
+ * written yet would be quadratic, so a grown map is read again at most this often. */
+#define JIT_RELOAD_NS (50 * 1000000ull)
+
 /* JIT code: the process's perf map, read again when the JIT has appended to it since. */
 static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 {
@@ -593,7 +605,8 @@ static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 		if (e)
 			return e;
 		struct stat st;
-		if (stat(path, &st) || st.st_size == pr->jit.size)
+		if (now_ns() - pr->jit_loaded_ns < JIT_RELOAD_NS || stat(path, &st) ||
+		    st.st_size == pr->jit.size)
 			return NULL;
 		perfmap_free(&pr->jit);
 		pr->jit_loaded = false;
@@ -601,6 +614,7 @@ static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 	if (perfmap_load(&pr->jit, path))
 		return NULL;
 	pr->jit_loaded = true;
+	pr->jit_loaded_ns = now_ns();
 	return sym_table_find(&pr->jit.syms, addr);
 }
 

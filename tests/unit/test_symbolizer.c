@@ -347,10 +347,11 @@ static void jit_perf_map_names_frames(void **state)
 	assert_int_equal(kiln_profile_get_location(p, a)->kind, KILN_FRAME_JIT);
 	assert_string_equal(fn_name(p, b, 0), "Interpreter stub");
 	assert_string_equal(fn_name(p, c, 0), "[unknown]");
-	/* The JIT appends a function later: the map is read again. */
+	/* The JIT appends a function later: the map is read again (not more than every 50 ms). */
 	f = fopen(path, "a");
 	fprintf(f, "%" PRIx64 " 80 late_function\n", base + 0x1000);
 	fclose(f);
+	usleep(60 * 1000);
 	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x1010), 0),
 			    "late_function");
 	unlink(path);
