@@ -618,6 +618,19 @@ static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 	return sym_table_find(&pr->jit.syms, addr);
 }
 
+/* JIT frames sit in a mapping named after the perf map, as perf names their dso: readers of the
+ * profile (pprof) tell JIT code by that name. */
+static uint32_t jit_mapping(struct kiln_profile *p, const struct process *pr, const struct vmap *m,
+			    const struct sym_entry *j)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "/tmp/perf-%d.map", pr->pid);
+	struct kiln_mapping km = {.start = m ? m->start : j->addr,
+				  .limit = m ? m->end : j->addr + j->size,
+				  .filename = kiln_profile_intern_cstr(p, name)};
+	return km.filename ? kiln_profile_mapping(p, &km) : 0;
+}
+
 static uint32_t resolve_user(struct symbolizer *s, struct kiln_profile *p, struct process *pr,
 			     uint64_t addr, bool ra, bool *resolved)
 {
@@ -639,6 +652,7 @@ static uint32_t resolve_user(struct symbolizer *s, struct kiln_profile *p, struc
 	if (j) {
 		*resolved = true;
 		struct kiln_line l = {plain_function(p, j->name), 0};
+		mapping = jit_mapping(p, pr, m, j);
 		return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_JIT, &l, 1)
 				  : 0;
 	}

@@ -345,6 +345,8 @@ static void jit_perf_map_names_frames(void **state)
 	uint32_t c = sym_user_location(s, p, getpid(), base + 0x1000);
 	assert_string_equal(fn_name(p, a, 0), "LazyCompile:*hot_loop app.js:12");
 	assert_int_equal(kiln_profile_get_location(p, a)->kind, KILN_FRAME_JIT);
+	struct kiln_mapping jm = get_map(p, kiln_profile_get_location(p, a)->mapping);
+	assert_string_equal(kiln_profile_str(p, jm.filename), path);
 	assert_string_equal(fn_name(p, b, 0), "Interpreter stub");
 	assert_string_equal(fn_name(p, c, 0), "[unknown]");
 	/* The JIT appends a function later: the map is read again (not more than every 50 ms). */
