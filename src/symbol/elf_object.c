@@ -26,7 +26,9 @@ static void image_close(struct elf_image *im)
 	memset(im, 0, sizeof(*im));
 }
 
-/* A private writable mapping: libelf may touch the image, the file never sees it. */
+/* A private writable mapping: libelf may touch the image, the file never sees it. No swap is
+ * reserved for it (MAP_NORESERVE): nothing is written in practice, and hundreds of mapped
+ * libraries must not count against the commit limit. */
 static int image_map_fd(struct elf_image *im, int fd, struct stat *st)
 {
 	memset(im, 0, sizeof(*im));
@@ -34,7 +36,8 @@ static int image_map_fd(struct elf_image *im, int fd, struct stat *st)
 		return -errno;
 	if (!S_ISREG(st->st_mode) || st->st_size < (off_t)sizeof(Elf64_Ehdr))
 		return -ENOEXEC;
-	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_NORESERVE, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	im->data = p;
@@ -123,30 +126,48 @@ static void read_segments(struct elf_object *o)
 	}
 }
 
-/* The GNU build id note, in hex; from the sections (or program headers when stripped of them). */
+/* Looks for the GNU build id among the notes in d; true when found (hex filled in). */
+static bool build_id_in_notes(Elf_Data *d, char *hex, size_t hexlen)
+{
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off;
+	while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name_off, "GNU", 4))
+			continue;
+		const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
+		size_t len = nh.n_descsz;
+		if (len * 2 + 1 > hexlen)
+			len = (hexlen - 1) / 2;
+		for (size_t i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		return true;
+	}
+	return false;
+}
+
+/* The GNU build id note, in hex; from the sections, or the program headers of a file stripped
+ * of its section headers. */
 void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen)
 {
 	hex[0] = 0;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-		while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + name_off, "GNU", 4))
-				continue;
-			const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
-			size_t len = nh.n_descsz;
-			if (len * 2 + 1 > hexlen)
-				len = (hexlen - 1) / 2;
-			for (size_t i = 0; i < len; i++)
-				snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+		    build_id_in_notes(elf_getdata(scn, NULL), hex, hexlen))
 			return;
-		}
+	}
+	size_t n;
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    build_id_in_notes(
+			elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
+			hex, hexlen))
+			return;
 	}
 }
 
