@@ -26,6 +26,9 @@
 /* Inline depth kept per location; deeper chains keep their innermost frames. */
 #define MAX_INLINE 16
 /* Cached location ids carry "unresolved" in the top bit, so cache hits still count right. */
+/* Every change of a process's maps starts its entries afresh, leaving the old ones behind: past
+ * this many the address cache is emptied (the object-level caches stay, so refilling is cheap). */
+#define LOC_CACHE_MAX (1u << 22)
 #define UNRESOLVED_BIT 0x80000000u
 
 /* Lines resolved for one (object, address): profile ids, valid for the cached profile only. */
@@ -677,6 +680,8 @@ static uint32_t user_location(struct symbolizer *s, struct kiln_profile *p, int 
 		if (!loc)
 			return 0;
 		v = loc | (resolved ? 0 : UNRESOLVED_BIT);
+		if (s->loc_cache.count >= LOC_CACHE_MAX)
+			addr_map_clear(&s->loc_cache);
 		addr_map_put(&s->loc_cache, key, addr, v);
 	}
 	if (v & UNRESOLVED_BIT)
