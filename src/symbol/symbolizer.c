@@ -176,6 +176,7 @@ void sym_process_comm(struct symbolizer *s, int pid, const char *comm, bool exec
 		p->exited = false;
 		perfmap_free(&p->jit);
 		p->jit_loaded = false;
+		p->jit_loaded_ns = 0;
 		maps_changed(s, p);
 	}
 }
@@ -191,6 +192,7 @@ void sym_process_fork(struct symbolizer *s, int ppid, int pid)
 	child->exited = false;
 	perfmap_free(&child->jit);
 	child->jit_loaded = false;
+	child->jit_loaded_ns = 0;
 	if (parent) {
 		set_comm(child, parent->comm);
 		process_copy_maps(child, parent);
@@ -568,8 +570,9 @@ static int namespace_pid(int pid)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "NSpid:", 6))
 			continue;
-		char *tok = strtok(line + 6, " \t\n");
-		for (; tok; tok = strtok(NULL, " \t\n"))
+		char *save = NULL;
+		for (char *tok = strtok_r(line + 6, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
 			ns = atoi(tok);
 		break;
 	}
@@ -597,28 +600,30 @@ static uint64_t now_ns(void)
 /* A busy JIT appends all the time; reading its whole map again for every address it has not
  * written yet would be quadratic, so a grown map is read again at most this often. */
 #define JIT_RELOAD_NS (50 * 1000000ull)
+/* Most processes have no map: looked for again (it may appear) at most this often, so stray
+ * addresses do not cost a few system calls each. */
+#define JIT_RETRY_NS (1000 * 1000000ull)
 
 /* JIT code: the process's perf map, read again when the JIT has appended to it since. */
 static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 {
-	char path[96];
-	jit_map_path(pr, path, sizeof(path));
+	uint64_t now = now_ns();
 	if (pr->jit_loaded) {
 		const struct sym_entry *e = sym_table_find(&pr->jit.syms, addr);
-		if (e)
+		if (e || now - pr->jit_loaded_ns < JIT_RELOAD_NS)
 			return e;
-		struct stat st;
-		if (now_ns() - pr->jit_loaded_ns < JIT_RELOAD_NS || stat(path, &st) ||
-		    st.st_size == pr->jit.size)
-			return NULL;
-		perfmap_free(&pr->jit);
-		pr->jit_loaded = false;
-	}
-	if (perfmap_load(&pr->jit, path))
+	} else if (pr->jit_loaded_ns && now - pr->jit_loaded_ns < JIT_RETRY_NS) {
 		return NULL;
-	pr->jit_loaded = true;
-	pr->jit_loaded_ns = now_ns();
-	return sym_table_find(&pr->jit.syms, addr);
+	}
+	char path[96];
+	jit_map_path(pr, path, sizeof(path));
+	struct stat st;
+	pr->jit_loaded_ns = now;
+	if (stat(path, &st) || (pr->jit_loaded && st.st_size == pr->jit.size))
+		return NULL;
+	perfmap_free(&pr->jit);
+	pr->jit_loaded = !perfmap_load(&pr->jit, path);
+	return pr->jit_loaded ? sym_table_find(&pr->jit.syms, addr) : NULL;
 }
 
 /* JIT frames sit in a mapping named after the perf map, as perf names their dso: readers of the
