@@ -55,7 +55,7 @@ struct session {
 	struct stack_sink sink;
 	struct perf_sampler *perf; /* perf mode: samples + sideband; bpf mode: sideband */
 	struct cpuprof *bpf;
-	uint64_t start_ns;
+	uint64_t start_ns, stop_ns;
 	uint64_t lost, stack_failures;
 };
 
@@ -285,8 +285,7 @@ static uint64_t bytes_read(const struct session *s)
 static int finish(struct session *s, const char *path)
 {
 	struct kiln_profile *p = s->profile;
-	uint64_t end = now_ns();
-	p->duration_ns = (int64_t)(end - s->start_ns);
+	p->duration_ns = (int64_t)(s->stop_ns - s->start_ns);
 	p->lost_samples = s->lost;
 	if (s->stack_failures)
 		kiln_warn("%llu stacks could not be captured whole (their samples are kept, "
@@ -361,6 +360,7 @@ int recorder_run(struct recorder_options *o)
 		goto out;
 	code = 1;
 	int err = record_loop(&s);
+	s.stop_ns = now_ns();
 	end_command(t);
 	if (!err)
 		err = stop_collectors(&s);
