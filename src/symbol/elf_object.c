@@ -91,11 +91,15 @@ void elf_object_free(struct elf_object *o)
 {
 	if (!o)
 		return;
+	dwarf_index_free(o->dwarf_index);
 	if (o->dwarf)
 		dwarf_end(o->dwarf);
 	image_close(&o->debug);
 	image_close(&o->main);
 	sym_table_free(&o->syms);
+	for (size_t i = 0; i < o->nplt; i++)
+		free(o->plt_names[i]);
+	free(o->plt_names);
 	free(o->segs);
 	free(o->path);
 	free(o->debug_path);
@@ -183,6 +187,64 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 	}
 }
 
+static Elf_Scn *section_named(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		if (gelf_getshdr(scn, sh) && (name = elf_strptr(elf, shstrndx, sh->sh_name)) &&
+		    !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* x86-64 PLT stubs get perf's "foo@plt" names: stub i (in .plt.sec when the binary has one,
+ * else after .plt's header stub) jumps through the GOT slot of .rela.plt's entry i. */
+#define PLT_ENTRY_SIZE 16
+
+static void read_plt(struct elf_object *o)
+{
+	Elf *elf = o->main.elf;
+	GElf_Shdr rel_sh, plt_sh, sym_sh;
+	Elf_Scn *rel = section_named(elf, ".rela.plt", &rel_sh);
+	Elf_Scn *plt = section_named(elf, ".plt.sec", &plt_sh);
+	uint64_t first = 0;
+	if (!plt) {
+		plt = section_named(elf, ".plt", &plt_sh);
+		first = PLT_ENTRY_SIZE;
+	}
+	if (!rel || !plt || rel_sh.sh_type != SHT_RELA || !rel_sh.sh_entsize)
+		return;
+	Elf_Scn *dynsym = elf_getscn(elf, rel_sh.sh_link);
+	Elf_Data *rd = elf_getdata(rel, NULL), *sd = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+	if (!rd || !sd || !gelf_getshdr(dynsym, &sym_sh))
+		return;
+	size_t n = rel_sh.sh_size / rel_sh.sh_entsize;
+	if (first + n * PLT_ENTRY_SIZE > plt_sh.sh_size)
+		return; /* not the layout this reads */
+	o->plt_names = calloc(n, sizeof(*o->plt_names));
+	if (!o->plt_names)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		if (!gelf_getrela(rd, (int)i, &r) ||
+		    !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &sym))
+			continue;
+		const char *name = elf_strptr(elf, sym_sh.sh_link, sym.st_name);
+		if (!name || !*name || asprintf(&o->plt_names[o->nplt], "%s@plt", name) < 0)
+			continue;
+		struct sym_entry e = {.addr = plt_sh.sh_addr + first + i * PLT_ENTRY_SIZE,
+				      .size = PLT_ENTRY_SIZE,
+				      .name = o->plt_names[o->nplt++]};
+		sym_table_add(&o->syms, &e);
+	}
+}
+
 /* The symbols of a debug file share the binary's link-time addresses, so both tables merge. */
 static void load_debug_file(struct elf_object *o)
 {
@@ -212,6 +274,7 @@ bool elf_object_parse(struct elf_object *o)
 	read_segments(o);
 	elf_build_id_hex(o->main.elf, o->build_id, sizeof(o->build_id));
 	read_symbols(&o->syms, o->main.elf);
+	read_plt(o);
 	load_debug_file(o);
 	if (o->debug.elf)
 		read_symbols(&o->syms, o->debug.elf);
@@ -237,10 +300,10 @@ const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t v
 	return sym_table_find(&o->syms, vaddr);
 }
 
-Dwarf *elf_object_dwarf(struct elf_object *o)
+struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 {
 	if (o->dwarf_tried)
-		return o->dwarf;
+		return o->dwarf_index;
 	o->dwarf_tried = true;
 	if (!elf_object_parse(o))
 		return NULL;
@@ -248,5 +311,7 @@ Dwarf *elf_object_dwarf(struct elf_object *o)
 		o->dwarf = dwarf_begin_elf(o->debug.elf, DWARF_C_READ, NULL);
 	if (!o->dwarf)
 		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
-	return o->dwarf;
+	if (o->dwarf)
+		o->dwarf_index = dwarf_index_new(o->dwarf);
+	return o->dwarf_index;
 }

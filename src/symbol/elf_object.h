@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "symbol/dwarf_frames.h"
 #include "symbol/sym_table.h"
 
 struct elf_segment {
@@ -35,9 +36,12 @@ struct elf_object {
 	struct elf_segment *segs;
 	size_t nsegs;
 	struct sym_table syms;
+	char **plt_names; /* "foo@plt" names the table points at */
+	size_t nplt;
 	struct elf_image debug; /* separate debug file, when one was found */
 	char *debug_path;
 	Dwarf *dwarf;
+	struct dwarf_index *dwarf_index;
 	bool dwarf_tried;
 };
 
@@ -53,8 +57,8 @@ bool elf_object_parse(struct elf_object *o);
  * executables and shared libraries get their load bias accounted for). */
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
 const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t vaddr);
-/* libdw handle for the file's DWARF (from the debug file when separate), or NULL. */
-Dwarf *elf_object_dwarf(struct elf_object *o);
+/* The file's DWARF (from the debug file when separate), indexed; NULL when it has none. */
+struct dwarf_index *elf_object_dwarf(struct elf_object *o);
 
 /* The GNU build id note of elf in hex ("" when it has none). */
 void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen);

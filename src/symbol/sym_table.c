@@ -1,5 +1,6 @@
 #include "symbol/sym_table.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,10 @@ static int preference(const struct sym_entry *a, const struct sym_entry *b)
 {
 	if (a->bind_rank != b->bind_rank)
 		return a->bind_rank > b->bind_rank ? -1 : 1;
+	/* Compiler-made aliases (foo.localalias, foo.part.0) name the same code less plainly. */
+	bool da = strchr(a->name, '.') != NULL, db = strchr(b->name, '.') != NULL;
+	if (da != db)
+		return da ? 1 : -1;
 	size_t ua = underscores(a->name), ub = underscores(b->name);
 	if (ua != ub)
 		return ua < ub ? -1 : 1;

@@ -21,7 +21,8 @@ struct sym_table {
 
 int sym_table_add(struct sym_table *t, const struct sym_entry *e);
 /* Sorts by address and keeps one symbol per address, the best named: global over weak over
- * local, then fewer leading underscores (strlen over __GI_strlen), then the longer name. */
+ * local, then names without a compiler suffix (foo over foo.localalias), then fewer leading
+ * underscores (strlen over __GI_strlen), then the longer name. */
 void sym_table_finish(struct sym_table *t);
 void sym_table_free(struct sym_table *t);
 /* The symbol whose [addr, addr+size) holds a; sizeless symbols reach up to the next one.

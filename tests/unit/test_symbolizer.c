@@ -6,12 +6,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -444,7 +447,8 @@ static void demangles_cpp_and_rust(void **state)
 	assert_null(kiln_demangle("_Zgarbage"));
 }
 
-/* Resolution cost: 200k lookups over 20k distinct addresses must be well under a second. */
+/* Resolution cost: 200k lookups over 20k distinct addresses take under a second of CPU
+ * (CPU time: the machine may be busy with other work). */
 static void repeated_lookups_are_cheap(void **state)
 {
 	(void)state;
@@ -452,21 +456,130 @@ static void repeated_lookups_are_cheap(void **state)
 	struct kiln_profile *p = kiln_profile_new();
 	assert_int_equal(sym_scan_process(s, getpid()), 0);
 	uint64_t base = (uint64_t)(uintptr_t)getenv & ~0xffffull;
+	int pid = getpid(); /* a system call each time, unless hoisted */
 	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (int round = 0; round < 10; round++)
 		for (uint64_t i = 0; i < 20000; i++)
-			assert_int_not_equal(sym_user_location_ra(s, p, getpid(), base + i * 5), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+			assert_int_not_equal(sym_user_location_ra(s, p, pid, base + i * 5), 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	print_message("200000 lookups (20000 distinct libc addresses): %.3f s\n", secs);
-	assert_true(secs < 2.0);
+	print_message("200000 lookups (20000 distinct libc addresses): %.3f s of CPU\n", secs);
+	assert_true(secs < 1.0);
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
 
-int main(void)
+/* A copy of this binary runs, reports where alpha is, and its file is deleted: only
+ * /proc/PID/map_files still reaches the code, and the symbols must come from there. */
+static void deleted_binary_resolves(void **state)
 {
+	(void)state;
+	char copy[] = "/tmp/kiln-symtest-XXXXXX";
+	int out = mkstemp(copy);
+	assert_true(out >= 0);
+	FILE *in = fopen("/proc/self/exe", "r");
+	assert_non_null(in);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(write(out, buf, n), (ssize_t)n);
+	fclose(in);
+	fchmod(out, 0700);
+	close(out);
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl(copy, copy, "--report-alpha", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	char line[64] = "";
+	FILE *r = fdopen(pfd[0], "r");
+	assert_non_null(fgets(line, sizeof(line), r));
+	fclose(r);
+	/* A new file at the old path must not be mistaken for the running one. */
+	unlink(copy);
+	int junk = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(junk, "not elf", 7), 7);
+	close(junk);
+	uint64_t alpha = strtoull(line, NULL, 16);
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_scan_process(s, pid), 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(copy);
+	uint32_t loc = sym_user_location(s, p, pid, alpha + 1);
+	assert_string_equal(fn_name(p, loc, 0), "kiln_symtest_alpha");
+	const struct kiln_mapping *m =
+	    kiln_profile_get_mapping(p, kiln_profile_get_location(p, loc)->mapping);
+	assert_string_equal(kiln_profile_str(p, m->filename), copy);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+/* Calls into shared libraries pass through PLT stubs, which have no symbols of their own. */
+static void plt_stubs_are_named(void **state)
+{
+	(void)state;
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[1024];
+	uint64_t start = 0, end = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " r-xp ") && strstr(line, "test_symbolizer")) {
+			sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end);
+			break;
+		}
+	fclose(f);
+	assert_true(end > start);
+	bool fork_stub = false;
+	for (uint64_t a = start; a < end && a < start + 0x4000 && !fork_stub; a += 4) {
+		uint32_t loc = sym_user_location(s, p, getpid(), a);
+		fork_stub = !strcmp(fn_name(p, loc, 0), "fork@plt");
+	}
+	assert_true(fork_stub);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+/* The vdso has no file: its image comes from memory, and it has symbols. */
+static void vdso_resolves(void **state)
+{
+	(void)state;
+	uint64_t base = getauxval(AT_SYSINFO_EHDR);
+	if (!base) {
+		skip();
+		return;
+	}
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	bool named = false;
+	for (uint64_t a = base; a < base + 8192 && !named; a += 4) {
+		uint32_t loc = sym_user_location(s, p, getpid(), a);
+		named = strstr(fn_name(p, loc, 0), "gettime") != NULL;
+	}
+	assert_true(named);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--report-alpha")) {
+		printf("%" PRIx64 "\n", (uint64_t)(uintptr_t)kiln_symtest_alpha);
+		fflush(stdout);
+		pause();
+		return 0;
+	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(own_functions_resolve),
 	    cmocka_unit_test(libc_function_resolves),
@@ -481,6 +594,9 @@ int main(void)
 	    cmocka_unit_test(return_addresses_use_the_call),
 	    cmocka_unit_test(demangles_cpp_and_rust),
 	    cmocka_unit_test(repeated_lookups_are_cheap),
+	    cmocka_unit_test(deleted_binary_resolves),
+	    cmocka_unit_test(vdso_resolves),
+	    cmocka_unit_test(plt_stubs_are_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
