@@ -48,10 +48,13 @@ static struct stat_metric hardware_metric(const struct stat_row *rows, size_t n,
 	    sibling(rows, n, r->cpu, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
 	switch (r->ev->attr.config) {
 	case PERF_COUNT_HW_CPU_CYCLES:
+		m.unit = "GHz";
 		if (clock && clock->value > 0)
 			m = (struct stat_metric){true, r->value / clock->value, "GHz", false};
 		return m;
 	case PERF_COUNT_HW_INSTRUCTIONS:
+		/* Without cycles, no figure at all (as perf): not a rate per second instead. */
+		m.unit = "insn per cycle";
 		if (cycles && cycles->value > 0)
 			m = (struct stat_metric){true, r->value / cycles->value, "insn per cycle",
 						 false};
