@@ -98,9 +98,11 @@ static int parse_event_arg(struct stat_opts *o, const char *arg)
 {
 	struct ev_error e;
 	int err = ev_parse(arg, NULL, &o->evs, &e);
-	if (err == -EINVAL)
-		kiln_error("-e '%s', column %zu ('%.1s'): %s", arg, e.column,
-			   arg[e.column - 1] ? &arg[e.column - 1] : "", e.msg);
+	if (err == -EINVAL && arg[e.column - 1])
+		kiln_error("-e '%s', column %zu ('%c'): %s", arg, e.column, arg[e.column - 1],
+			   e.msg);
+	else if (err == -EINVAL)
+		kiln_error("-e '%s', column %zu (the end): %s", arg, e.column, e.msg);
 	else if (err)
 		kiln_error("-e '%s': %s", arg, strerror(-err));
 	o->have_events = true;
