@@ -14,6 +14,7 @@ struct kiln_command {
 	X(convert, "convert a profile between formats (folded, pprof, svg, perf.data)")               \
 	X(diff, "compare two profiles: what grew, what shrank")                                       \
 	X(collapse, "fold perf script output into stacks, like stackcollapse-perf.pl")             \
+	X(trace, "trace syscalls, tracepoints, uprobes and USDT, streamed or summarized")          \
 	/* end of the command list */
 
 #define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
