@@ -13,6 +13,7 @@
 
 struct trace_opts {
 	struct target target;
+	const char *command; /* -- CMD's program, for messages */
 	bool follow;
 	bool summary;
 	bool only_failed;
@@ -43,6 +44,8 @@ enum { TRACE_AGG_NONE, TRACE_AGG_SUM, TRACE_AGG_MIN, TRACE_AGG_MAX, TRACE_AGG_AV
 /* Set by SIGINT/SIGTERM: the trace stops and prints what it has. */
 extern volatile int trace_stop;
 
+/* Lets the held command exec; -errno (message printed) when it could not. */
+int trace_release_command(struct trace_opts *o);
 int trace_syscalls_run(struct trace_opts *o);
 int trace_probes_run(struct trace_opts *o);
 

@@ -189,7 +189,8 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!sc_selected(id) || !wanted(pid_tgid >> 32, id))
+	/* wanted() first: it also notices the spawned command's execve, traced or not */
+	if (id < 0 || id >= SC_NR_MAX || !wanted(pid_tgid >> 32, id) || !sc_selected(id))
 		return 0;
 	struct inflight *in = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL,
 						   BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -12,24 +12,29 @@ int trace_sysnum(const char *name)
 	return -1;
 }
 
-static size_t edit_distance(const char *a, const char *b)
+/* Optimal string alignment distance: a swap of two neighbours counts as one typo. */
+size_t trace_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
 		return (size_t)-1;
-	size_t prev[65], cur[65];
+	static size_t d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
+		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			size_t best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
-		memcpy(prev, cur, sizeof(prev));
 	}
-	return prev[lb];
+	return d[la][lb];
 }
 
 const char *trace_sys_closest(const char *name)
@@ -39,7 +44,7 @@ const char *trace_sys_closest(const char *name)
 	for (int i = 0; i < TRACE_NR_MAX; i++) {
 		if (!trace_sysnames[i])
 			continue;
-		size_t d = edit_distance(name, trace_sysnames[i]);
+		size_t d = trace_edit_distance(name, trace_sysnames[i]);
 		if (d < bestd) {
 			bestd = d;
 			best = trace_sysnames[i];

@@ -283,8 +283,8 @@ int trace_syscalls_run(struct trace_opts *o)
 		err = add_targets(o, t);
 	if (!err)
 		err = sc_tracer_attach(t, o->summary ? NULL : on_event, s);
-	if (!err && o->target.child && (err = target_release(&o->target)))
-		err = err < 0 ? err : -ENOEXEC;
+	if (!err && o->target.child)
+		err = trace_release_command(o);
 	while (!err && !trace_stop) {
 		int n = sc_tracer_poll(t, 100);
 		if (n < 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trace/decode.h"
 #include "trace/options.h"
@@ -106,16 +107,32 @@ static int parse_event(struct trace_opts *o, const char *e)
 		return parse_syscall_list(o, e + 6);
 	if (!is_probe_spec(e))
 		return parse_syscall_list(o, e); /* strace accepts a bare list */
-	static const char *const missing[] = {
-	    "k:", "kr:", "kprobe:", "kretprobe:", "fentry:", "fexit:", "f:", "fr:"};
-	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++)
-		if (!strncmp(e, missing[i], strlen(missing[i]))) {
-			kiln_error("-e %s: this kernel offers no kprobes or fentry/fexit (kprobe "
-				   "events and BPF trampolines are unavailable here); use a "
-				   "tracepoint (-e sched:...) or a syscall instead",
+	static const char *const kprobes[] = {"k:", "kr:", "kprobe:", "kretprobe:"};
+	static const char *const fentry[] = {"fentry:", "fexit:", "f:", "fr:"};
+	for (size_t i = 0; i < 4; i++) {
+		if (!strncmp(e, kprobes[i], strlen(kprobes[i]))) {
+			if (access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+			    access("/sys/kernel/debug/tracing/kprobe_events", F_OK))
+				kiln_error(
+				    "-e %s: this kernel offers no kprobes (built without "
+				    "CONFIG_KPROBES: tracefs has no kprobe_events); use a "
+				    "tracepoint (-e sched:...), a syscall or a uprobe instead",
+				    e);
+			else
+				kiln_error(
+				    "-e %s: kprobes are not supported by kiln trace yet; use a "
+				    "tracepoint, a syscall or a uprobe",
+				    e);
+			return -EOPNOTSUPP;
+		}
+		if (!strncmp(e, fentry[i], strlen(fentry[i]))) {
+			kiln_error("-e %s: fentry/fexit are not supported by kiln trace, and this "
+				   "kernel refuses BPF trampolines anyway; use a tracepoint, a "
+				   "syscall or a uprobe instead",
 				   e);
 			return -EOPNOTSUPP;
 		}
+	}
 	if (o->nevents == TRACE_MAX_EVENTS) {
 		kiln_error("-e: at most %d events at once", TRACE_MAX_EVENTS);
 		return -E2BIG;
@@ -308,7 +325,7 @@ static int open_output(struct trace_opts *o)
 		o->out = stderr; /* like strace: the command's own output stays apart */
 		return 0;
 	}
-	o->out = fopen(o->out_path, "w");
+	o->out = fopen(o->out_path, "we"); /* not inherited by the command */
 	if (!o->out) {
 		int err = errno;
 		kiln_error("-o %s: %s", o->out_path, strerror(err));
@@ -317,6 +334,14 @@ static int open_output(struct trace_opts *o)
 	static char buf[1 << 20];
 	setvbuf(o->out, buf, _IOFBF, sizeof(buf));
 	return 0;
+}
+
+int trace_release_command(struct trace_opts *o)
+{
+	int err = target_release(&o->target);
+	if (err)
+		kiln_error("cannot run %s: %s", o->command, strerror(-err));
+	return err;
 }
 
 int trace_main(int argc, char **argv)
@@ -340,6 +365,8 @@ int trace_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* The run returns the command's exit code (like strace), or -errno when kiln failed. */
 	int res = -EINVAL;
+	if (first < argc)
+		o.command = argv[first];
 	if (first < argc && target_spawn(&o.target, argv + first))
 		res = -ECHILD;
 	else
