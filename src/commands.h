@@ -17,6 +17,7 @@ struct kiln_command {
 	X(collapse, "fold perf script output into stacks, like stackcollapse-perf.pl")             \
 	X(stat, "count events over a command, processes or CPUs, like perf stat")                  \
 	X(list, "list countable events, tracepoints, and a binary's USDT probes and functions")   \
+	X(trace, "trace syscalls, tracepoints, uprobes and USDT, streamed or summarized")          \
 	/* end of the command list */
 
 #define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
