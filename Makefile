@@ -1,12 +1,17 @@
 # kiln build. Sources are found by wildcard so adding a module never means editing this file.
 # BUILD lets parallel builds (tests, sanitizers, helpers) use separate trees.
+SANITIZE ?=
+# Sanitized objects must never mix with plain ones: they get a tree of their own.
+ifneq ($(SANITIZE),)
+BUILD    ?= build-asan
+else
 BUILD    ?= build
+endif
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-SANITIZE ?=
 
 PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs libdebuginfod
 CFLAGS   ?= -O2 -g

@@ -351,10 +351,11 @@ int recorder_run(struct recorder_options *o)
 	struct target *t = &o->target;
 	int code = 1;
 
+	/* From the start: a Ctrl-C during set-up still ends in a whole (short) recording. */
+	install_signals();
 	if (output_check_writable(path) || prepare(&s) || open_collectors(&s) ||
 	    start_collectors(&s))
 		goto out;
-	install_signals();
 	s.start_ns = now_ns();
 	if (t->child && (code = release_command(&s)))
 		goto out;
