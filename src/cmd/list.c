@@ -305,7 +305,11 @@ int cmd_list(int argc, char **argv)
 		err = elf_functions_each(binary, func_one, &c);
 	if (err)
 		return 1;
-	if (!c.shown && (kind == L_USDT || kind == L_UPROBE || c.glob))
-		kiln_info("nothing matches%s%s", c.glob ? " " : "", c.glob ? c.glob : "");
+	if (!c.shown && kind == L_USDT && !c.glob)
+		kiln_info("%s has no USDT probes (no .note.stapsdt section)", binary);
+	else if (!c.shown && kind == L_UPROBE && !c.glob)
+		kiln_info("%s has no function symbols (stripped?)", binary);
+	else if (!c.shown && c.glob)
+		kiln_info("nothing matches %s", c.glob);
 	return 0;
 }

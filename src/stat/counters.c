@@ -21,7 +21,7 @@ static bool not_supported_errno(int err)
 	       err == ENXIO || err == ENODEV;
 }
 
-static int alloc_set(struct counter_set *cs, const struct ev_list *evs, size_t nslots)
+static int alloc_set(struct counter_set *cs, struct ev_list *evs, size_t nslots)
 {
 	cs->n = evs->n;
 	cs->nslots = nslots;
@@ -75,7 +75,7 @@ static int fatal_open_error(const struct ev_spec *e, int err, pid_t pid, int cpu
 static int open_one(struct counter_set *cs, size_t i, size_t slot, pid_t pid, int cpu, bool on_exec)
 {
 	struct counter *c = &cs->c[i];
-	const struct ev_spec *e = c->spec;
+	struct ev_spec *e = c->spec;
 	struct counter *leader = &cs->c[e->leader];
 	bool is_leader = (size_t)e->leader == i;
 	int group_fd = is_leader ? -1 : leader->fd[slot];
@@ -96,6 +96,17 @@ static int open_one(struct counter_set *cs, size_t i, size_t slot, pid_t pid, in
 		a.read_format &= ~(__u64)PERF_FORMAT_GROUP;
 		group = false;
 		fd = sys_perf_event_open(&a, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+	}
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel && !a.exclude_user &&
+	    e->kind != EV_TRACEPOINT) {
+		/* perf_event_paranoid forbids kernel counting: count user space, as perf does. */
+		a.exclude_kernel = 1;
+		a.exclude_hv = 1;
+		fd = sys_perf_event_open(&a, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0 && ev_user_only(c->spec)) {
+			close(fd);
+			return -ENOMEM;
+		}
 	}
 	if (fd < 0) {
 		int err = errno;
@@ -129,7 +140,7 @@ static int open_all(struct counter_set *cs, bool on_exec)
 	return 0;
 }
 
-int counters_open_tasks(struct counter_set *cs, const struct ev_list *evs, const pid_t *tids,
+int counters_open_tasks(struct counter_set *cs, struct ev_list *evs, const pid_t *tids,
 			size_t ntids, bool on_exec)
 {
 	memset(cs, 0, sizeof(*cs));
@@ -143,8 +154,7 @@ int counters_open_tasks(struct counter_set *cs, const struct ev_list *evs, const
 	return open_all(cs, on_exec);
 }
 
-int counters_open_cpus(struct counter_set *cs, const struct ev_list *evs, const int *cpus,
-		       size_t ncpus)
+int counters_open_cpus(struct counter_set *cs, struct ev_list *evs, const int *cpus, size_t ncpus)
 {
 	memset(cs, 0, sizeof(*cs));
 	int err = alloc_set(cs, evs, ncpus);

@@ -12,13 +12,13 @@
 #include "stat/scale.h"
 
 struct counter {
-	const struct ev_spec *spec;
-	int *fd;	   /* [nslots]; -1 where it did not open */
-	uint64_t *id;	   /* [nslots]: PERF_FORMAT_ID, to find members in a group read */
-	struct count *cur; /* [nslots]: the latest reading */
-	bool supported;	   /* opened on at least one slot */
-	bool group_read;   /* leader of a group read with PERF_FORMAT_GROUP */
-	int open_err;	   /* errno of the first failed open */
+	struct ev_spec *spec; /* renamed ":u" when only user space may be counted */
+	int *fd;	      /* [nslots]; -1 where it did not open */
+	uint64_t *id;	      /* [nslots]: PERF_FORMAT_ID, to find members in a group read */
+	struct count *cur;    /* [nslots]: the latest reading */
+	bool supported;	      /* opened on at least one slot */
+	bool group_read;      /* leader of a group read with PERF_FORMAT_GROUP */
+	int open_err;	      /* errno of the first failed open */
 };
 
 /* Slots: the CPUs counted (pid -1) or the tasks counted (cpu -1). */
@@ -33,10 +33,9 @@ struct counter_set {
 /* Per-task counters follow the tasks' children (inherit). With on_exec, they start when the
  * (held) task execs; otherwise call counters_enable. Events the machine cannot count are left
  * unsupported, not an error. 0, or -errno for failures that end the run (message printed). */
-int counters_open_tasks(struct counter_set *cs, const struct ev_list *evs, const pid_t *tids,
+int counters_open_tasks(struct counter_set *cs, struct ev_list *evs, const pid_t *tids,
 			size_t ntids, bool on_exec);
-int counters_open_cpus(struct counter_set *cs, const struct ev_list *evs, const int *cpus,
-		       size_t ncpus);
+int counters_open_cpus(struct counter_set *cs, struct ev_list *evs, const int *cpus, size_t ncpus);
 void counters_enable(struct counter_set *cs);
 void counters_disable(struct counter_set *cs);
 /* Refreshes every counter's cur[]. 0 or -errno. */

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <tracefs.h>
+#include <unistd.h>
 
 #include "util/vec.h"
 
@@ -346,6 +347,12 @@ static int parse_tracepoint(struct parser *ps, const char *start, const char *sy
 		    "tracepoints need tracefs, which is not mounted and cannot be (mount -t "
 		    "tracefs nodev /sys/kernel/tracing)");
 	char pattern[1024];
+	snprintf(pattern, sizeof(pattern), "%s/events", dir);
+	if (access(pattern, R_OK | X_OK))
+		return fail(ps, start,
+			    "cannot read %s: %s; run as root or make tracefs readable "
+			    "(mount -o remount,mode=755 %s)",
+			    pattern, strerror(errno), dir);
 	snprintf(pattern, sizeof(pattern), "%s/events/%.*s/%.*s/id", dir, (int)(sys_end - start),
 		 start, (int)(name_end - name), name);
 	glob_t g;
@@ -717,6 +724,21 @@ out:
 	if (rc)
 		truncate_list(out, n0);
 	return rc;
+}
+
+int ev_user_only(struct ev_spec *e)
+{
+	size_t len = strlen(e->name);
+	bool has_mods = strchr(e->name, ':') && e->kind != EV_TRACEPOINT;
+	char *n = malloc(len + 3);
+	if (!n)
+		return -ENOMEM;
+	snprintf(n, len + 3, "%s%su", e->name, has_mods ? "" : ":");
+	free(e->name);
+	e->name = n;
+	e->attr.exclude_kernel = 1;
+	e->attr.exclude_hv = 1;
+	return 0;
 }
 
 int ev_add(struct ev_list *l, const char *name, const struct ev_env *env)

@@ -40,6 +40,9 @@ int ev_parse(const char *str, const struct ev_env *env, struct ev_list *out, str
 /* Appends one event by name, alone in its group (for default sets). */
 int ev_add(struct ev_list *l, const char *name, const struct ev_env *env);
 void ev_list_free(struct ev_list *l);
+/* Restricts an event to user space and names it so (":u"), as perf does when the kernel refuses
+ * kernel counting to an unprivileged user. 0 or -ENOMEM. */
+int ev_user_only(struct ev_spec *e);
 
 /* The symbolic names the parser knows, for kiln list: kind EV_SOFTWARE, EV_HARDWARE or EV_CACHE.
  * Calls fn for each primary name (aliases left out) with its type and config. */

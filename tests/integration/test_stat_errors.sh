@@ -33,3 +33,18 @@ expect_error "unwritable output" "cannot write /no/such/dir/out" any "$KILN" sta
 expect_error "no file on error" "command not found" 127 "$KILN" stat -o "$TMP/o.txt" -- /no/such/cmd
 check "no output file after a failed run" [ ! -e "$TMP/o.txt" ]
 check "no temporary left behind" [ -z "$(ls "$TMP" | grep 'o.txt')" ]
+
+# Unprivileged, with perf_event_paranoid >= 2: like perf, count user space (":u") rather than
+# fail; an explicit kernel-only event is refused with what to do.
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null && [ "$paranoid" -ge 2 ]; then
+	chmod 755 "$TMP"; cp "$KILN" "$TMP/kiln"; chmod 755 "$TMP/kiln"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	as_nobody "$TMP/kiln" stat -e task-clock,context-switches -- "$WORKLOADS/getppid_loop" 1000 2>"$TMP/u.txt"
+	cat "$TMP/u.txt"
+	check "unprivileged: task-clock:u counted" grep -Eq '^ +[0-9.]+ msec task-clock:u ' "$TMP/u.txt"
+	expect_error "unprivileged kernel-only event" "no permission to count page-faults:k.*perf_event_paranoid" 1 \
+		as_nobody "$TMP/kiln" stat -e page-faults:k -- true
+else
+	echo "not checking unprivileged use (paranoid $paranoid, or no nobody/setpriv)"
+fi
