@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,18 @@ void recorder_default_options(struct recorder_options *o)
 	o->sampling.user = true;
 	target_init(&o->target);
 	o->mode = RECORD_MODE_BPF;
+}
+
+/* KILN_DEBUG: CPU time each phase of a recording costs kiln itself. */
+static void debug_cpu(const char *phase)
+{
+	static double last;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double t = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	kiln_debug("%s: %.3f s of CPU", phase, t - last);
+	last = t;
 }
 
 static uint64_t now_ns(void)
@@ -356,17 +369,21 @@ int recorder_run(struct recorder_options *o)
 	if (output_check_writable(path) || prepare(&s) || open_collectors(&s) ||
 	    start_collectors(&s))
 		goto out;
+	debug_cpu("set-up");
 	s.start_ns = now_ns();
 	if (t->child && (code = release_command(&s)))
 		goto out;
 	code = 1;
 	int err = record_loop(&s);
 	s.stop_ns = now_ns();
+	debug_cpu("recording");
 	end_command(t);
 	if (!err)
 		err = stop_collectors(&s);
+	debug_cpu("final drain and symbols");
 	if (!err && !finish(&s, path))
 		code = t->child ? target_exit_code(t) : 0;
+	debug_cpu("output");
 out:
 	if (t->child && !t->child_exited)
 		target_kill_child(t, SIGKILL);
