@@ -11,6 +11,7 @@ pkgs=(
 	libcmocka-dev systemtap-sdt-dev cppcheck clang-format
 	linux-perf strace   # the peers the tests compare with
 	golang-go           # go tool pprof reads kiln's pprof
+	protobuf-compiler   # protoc --decode checks kiln's Perfetto traces
 	chromium            # the SVG flame graph is checked in a headless browser
 )
 missing=()

@@ -15,7 +15,8 @@ static void usage(FILE *out)
 	    out,
 	    "usage: kiln convert IN -o OUT [--from FORMAT] [--to FORMAT] [OPTIONS]\n"
 	    "Converts a profile between formats, chosen by file extension (.folded .txt,\n"
-	    ".pb.gz .pprof, .svg, perf.data) unless --from/--to name them.\n\n"
+	    ".pb.gz .pprof, .svg, perf.data; timelines .json .perfetto-trace) unless --from/--to\n"
+	    "name them.\n\n"
 	    "  --value TYPE   value column to write where a format keeps one (folded, svg)\n"
 	    "  --annotate     folded, svg: perf's _[k] _[j] _[i] suffixes on kernel/JIT/inlined\n"
 	    "                 frames\n"

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format/perfscript.h"
 #include "format/pprof.h"
+#include "format/timeline.h"
 #include "util/log.h"
 
 /* Formats other modules provide are referenced weakly (and only when their header exists),
@@ -100,6 +102,10 @@ static struct kiln_format formats[] = {
     {"folded", ".folded .txt .collapsed", NULL, NULL},
     {"svg", ".svg", NULL, NULL},
     {"perf", ".data", NULL, NULL},
+    {"perf-script", ".perf-script .perfscript", perfscript_read_file, NULL},
+    /* Timelines of timestamped samples; written only. */
+    {"chrome", ".json", NULL, chrome_trace_write_file},
+    {"perfetto", ".perfetto-trace .pftrace", NULL, perfetto_trace_write_file},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 

@@ -129,6 +129,44 @@ bool perfscript_parse_event(const char *l, size_t len, struct perfscript_event *
 	return false;
 }
 
+/* A token "DIGITS.DIGITS:" (seconds, up to nanoseconds after the point) is the time. */
+static bool time_token(const char *s, size_t len, uint64_t *ns)
+{
+	size_t dot = 0;
+	while (dot < len && is_digit(s[dot]))
+		dot++;
+	if (!dot || dot > 10 || dot + 2 > len || s[dot] != '.' || s[len - 1] != ':')
+		return false;
+	uint64_t secs = parse_u64(s, dot), frac = 0, scale = 1000000000;
+	for (size_t i = dot + 1; i < len - 1; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		if (scale > 1) {
+			scale /= 10;
+			frac += (uint64_t)(s[i] - '0') * scale;
+		}
+	}
+	if (len - 1 == dot + 1)
+		return false;
+	*ns = secs * 1000000000 + frac;
+	return true;
+}
+
+bool perfscript_event_time(const char *l, size_t len, uint64_t *ns)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && is_space(l[i]))
+			i++;
+		size_t start = i;
+		while (i < len && !is_space(l[i]))
+			i++;
+		if (i > start && time_token(l + start, i - start, ns))
+			return true;
+	}
+	return false;
+}
+
 /* The Perl pattern ^\s*(\w+)\s*(.+) \((.*)\) : the symbol runs to the last " (" that a ')'
  * follows, the module to the last ')'. Backtracking only matters for odd lines; this reproduces it.
  */
@@ -333,6 +371,9 @@ static int end_sample(struct perfscript_parser *ps)
 		int64_t values[KILN_MAX_VALUES] = {ps->period};
 		long r = kiln_profile_add_sample(ps->p, ps->locs, (uint32_t)ps->nlocs, &ps->labels,
 						 values);
+		if (r >= 0 && ps->o.timeline && ps->has_time &&
+		    kiln_profile_add_event(ps->p, ps->time_ns, (uint32_t)r, ps->period))
+			r = -ENOMEM;
 		if (r == -EOVERFLOW)
 			kiln_error("%s:%llu: expected sample periods that add up to at most 2^63-1",
 				   ps->name, (unsigned long long)ps->stats.lines);
@@ -541,8 +582,12 @@ static int parse_line(struct perfscript_parser *ps, const char *l, size_t len)
 	if (l[0] == '#')
 		return 0;
 	struct perfscript_event ev;
-	if (!is_space((unsigned char)l[0]) && perfscript_parse_event(l, len, &ev))
+	if (!is_space((unsigned char)l[0]) && perfscript_parse_event(l, len, &ev)) {
+		if (ps->o.timeline)
+			ps->has_time =
+			    perfscript_event_time(l + ev.comm_len, len - ev.comm_len, &ps->time_ns);
 		return event_line(ps, &ev);
+	}
 	struct perfscript_frame f;
 	if (perfscript_parse_frame(l, len, &f)) {
 		/* Frames outside a sample, or of an event filtered out, are not counted. */
@@ -643,5 +688,19 @@ int perfscript_parse_file(struct perfscript_parser *ps, const char *path)
 		kiln_error("%s: out of memory while reading perf script output", name);
 	else if (err && err != -EINVAL)
 		kiln_error("cannot read %s: %s", name, strerror(-err));
+	return err;
+}
+
+int perfscript_read_file(struct kiln_profile *p, const char *path)
+{
+	struct perfscript_options o = {
+	    .pid = true, .tid = true, .kernel = true, .jit = true, .timeline = true};
+	struct perfscript_parser ps;
+	int err = perfscript_parser_init(&ps, p, &o);
+	if (err)
+		kiln_error("%s: out of memory while reading perf script output", path);
+	else
+		err = perfscript_parse_file(&ps, path);
+	perfscript_parser_free(&ps);
 	return err;
 }

@@ -16,6 +16,7 @@ struct perfscript_options {
 	bool jit;      /* mark frames from /tmp/perf-PID.map, so annotated output shows _[j] */
 	bool addrs;    /* unknown symbols as "[module <pc>]" instead of "[module]" */
 	const char *event_filter; /* keep only this event; NULL: the first event seen */
+	bool timeline;		  /* keep each sample's time ("SECS.FRACTION:") as a kiln_event */
 };
 
 /* The parts of an event line ("comm pid/tid ...: period event:"). */
@@ -52,6 +53,8 @@ struct perfscript_parser {
 	struct kiln_labels labels;
 	bool java;
 	int64_t period;
+	bool has_time;
+	uint64_t time_ns;
 	uint32_t *locs;
 	size_t nlocs, locs_cap;
 	/* Last comm interned, so runs of samples from one process hash it once. */
@@ -69,6 +72,9 @@ struct perfscript_parser {
 
 /* Matches stackcollapse-perf.pl's event line pattern; false when the line is not one. */
 bool perfscript_parse_event(const char *line, size_t len, struct perfscript_event *ev);
+/* The time of an event line (perf script's "SECS.FRACTION:" field) in nanoseconds; false when
+ * the line shows none. */
+bool perfscript_event_time(const char *line, size_t len, uint64_t *ns);
 /* Matches its frame line pattern; false when the line is not one. */
 bool perfscript_parse_frame(const char *line, size_t len, struct perfscript_frame *f);
 /* The display name of one piece of a symbol (perf's "a->b" inline chains have several), tidied
@@ -89,5 +95,10 @@ void perfscript_parser_free(struct perfscript_parser *ps);
 
 /* Parses a file ("-" for stdin) through ps: mmap when it can. 0 or -errno (message printed). */
 int perfscript_parse_file(struct perfscript_parser *ps, const char *path);
+
+/* The format registry's reader: a perf script capture into the empty profile p with pid, tid
+ * and comm labels, kernel and JIT frames marked, and each sample's time kept (timelines).
+ * 0 or -errno (message printed). */
+int perfscript_read_file(struct kiln_profile *p, const char *path);
 
 #endif
