@@ -15,6 +15,9 @@ struct kiln_command {
 	X(convert, "convert a profile between formats (folded, pprof, svg, perf.data)")               \
 	X(diff, "compare two profiles: what grew, what shrank")                                       \
 	X(collapse, "fold perf script output into stacks, like stackcollapse-perf.pl")             \
+	X(stat, "count events over a command, processes or CPUs, like perf stat")                  \
+	X(list, "list countable events, tracepoints, and a binary's USDT probes and functions")   \
+	X(trace, "trace syscalls, tracepoints, uprobes and USDT, streamed or summarized")          \
 	/* end of the command list */
 
 #define KILN_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

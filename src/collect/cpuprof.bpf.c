@@ -25,6 +25,7 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 } stacks_seen SEC(".maps");
 
 /* New stacks, each sent once with only its own frames. */
@@ -33,8 +34,10 @@ struct {
 	__uint(max_entries, 2 << 20);
 } new_stacks SEC(".maps");
 
+/* Not preallocated: creating two full maps costs more than a whole short recording. */
 struct counts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cpuprof_key);
 	__type(value, __u64);
 	__uint(max_entries, 65536);

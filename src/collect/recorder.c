@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,18 @@ void recorder_default_options(struct recorder_options *o)
 	o->mode = RECORD_MODE_BPF;
 }
 
+/* KILN_DEBUG: CPU time each phase of a recording costs kiln itself. */
+static void debug_cpu(const char *phase)
+{
+	static double last;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double t = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	kiln_debug("%s: %.3f s of CPU", phase, t - last);
+	last = t;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -55,7 +68,7 @@ struct session {
 	struct stack_sink sink;
 	struct perf_sampler *perf; /* perf mode: samples + sideband; bpf mode: sideband */
 	struct cpuprof *bpf;
-	uint64_t start_ns;
+	uint64_t start_ns, stop_ns;
 	uint64_t lost, stack_failures;
 };
 
@@ -285,8 +298,7 @@ static uint64_t bytes_read(const struct session *s)
 static int finish(struct session *s, const char *path)
 {
 	struct kiln_profile *p = s->profile;
-	uint64_t end = now_ns();
-	p->duration_ns = (int64_t)(end - s->start_ns);
+	p->duration_ns = (int64_t)(s->stop_ns - s->start_ns);
 	p->lost_samples = s->lost;
 	if (s->stack_failures)
 		kiln_warn("%llu stacks could not be captured whole (their samples are kept, "
@@ -352,20 +364,26 @@ int recorder_run(struct recorder_options *o)
 	struct target *t = &o->target;
 	int code = 1;
 
+	/* From the start: a Ctrl-C during set-up still ends in a whole (short) recording. */
+	install_signals();
 	if (output_check_writable(path) || prepare(&s) || open_collectors(&s) ||
 	    start_collectors(&s))
 		goto out;
-	install_signals();
+	debug_cpu("set-up");
 	s.start_ns = now_ns();
 	if (t->child && (code = release_command(&s)))
 		goto out;
 	code = 1;
 	int err = record_loop(&s);
+	s.stop_ns = now_ns();
+	debug_cpu("recording");
 	end_command(t);
 	if (!err)
 		err = stop_collectors(&s);
+	debug_cpu("final drain and symbols");
 	if (!err && !finish(&s, path))
 		code = t->child ? target_exit_code(t) : 0;
+	debug_cpu("output");
 out:
 	if (t->child && !t->child_exited)
 		target_kill_child(t, SIGKILL);

@@ -57,13 +57,13 @@ int target_parse_pids(struct target *t, const char *list)
 static void child_exec(char **argv, int gate, int error_out)
 {
 	char c;
+	/* Samples of this process before and during exec carry the command's name, not kiln's. */
+	const char *base = strrchr(argv[0], '/');
+	prctl(PR_SET_NAME, base ? base + 1 : argv[0]);
 	/* Wait until the parent has attached the collectors (or died: EOF). */
 	while (read(gate, &c, 1) < 0 && errno == EINTR)
 		;
 	close(gate);
-	/* Samples taken while exec runs carry the command's name, not kiln's. */
-	const char *base = strrchr(argv[0], '/');
-	prctl(PR_SET_NAME, base ? base + 1 : argv[0]);
 	execvp(argv[0], argv);
 	int err = errno;
 	if (write(error_out, &err, sizeof(err)) < 0)

@@ -16,6 +16,7 @@ struct perfscript_options {
 	bool jit;      /* mark frames from /tmp/perf-PID.map, so annotated output shows _[j] */
 	bool addrs;    /* unknown symbols as "[module <pc>]" instead of "[module]" */
 	const char *event_filter; /* keep only this event; NULL: the first event seen */
+	bool timeline;		  /* keep each sample's time ("SECS.FRACTION:") as a kiln_event */
 };
 
 /* The parts of an event line ("comm pid/tid ...: period event:"). */
@@ -36,6 +37,7 @@ struct perfscript_frame {
 
 struct perfscript_stats {
 	uint64_t lines, samples, skipped_samples, unrecognized;
+	uint64_t first_unrecognized; /* its line number, 0 when none */
 };
 
 /* Parser state; a pending sample and the event filter carry over between buffers, like the
@@ -51,6 +53,8 @@ struct perfscript_parser {
 	struct kiln_labels labels;
 	bool java;
 	int64_t period;
+	bool has_time;
+	uint64_t time_ns;
 	uint32_t *locs;
 	size_t nlocs, locs_cap;
 	/* Last comm interned, so runs of samples from one process hash it once. */
@@ -68,6 +72,9 @@ struct perfscript_parser {
 
 /* Matches stackcollapse-perf.pl's event line pattern; false when the line is not one. */
 bool perfscript_parse_event(const char *line, size_t len, struct perfscript_event *ev);
+/* The time of an event line (perf script's "SECS.FRACTION:" field) in nanoseconds; false when
+ * the line shows none. */
+bool perfscript_event_time(const char *line, size_t len, uint64_t *ns);
 /* Matches its frame line pattern; false when the line is not one. */
 bool perfscript_parse_frame(const char *line, size_t len, struct perfscript_frame *f);
 /* The display name of one piece of a symbol (perf's "a->b" inline chains have several), tidied
@@ -80,11 +87,18 @@ size_t perfscript_frame_name(const char *piece, size_t len, const struct perfscr
 int perfscript_parser_init(struct perfscript_parser *ps, struct kiln_profile *p,
 			   const struct perfscript_options *o);
 /* Parses a buffer of whole lines (the last may lack its newline) and counts the sample pending
- * at its end. name is used in messages. 0 or -ENOMEM. */
+ * at its end. name is used in messages. Lines that are no perf script are skipped like the Perl
+ * script does, unless nothing so far was (binary data, or text without a single event line):
+ * then -EINVAL after "NAME:LINE: what was expected". 0, -EINVAL or -ENOMEM. */
 int perfscript_parse(struct perfscript_parser *ps, const char *buf, size_t len, const char *name);
 void perfscript_parser_free(struct perfscript_parser *ps);
 
 /* Parses a file ("-" for stdin) through ps: mmap when it can. 0 or -errno (message printed). */
 int perfscript_parse_file(struct perfscript_parser *ps, const char *path);
+
+/* The format registry's reader: a perf script capture into the empty profile p with pid, tid
+ * and comm labels, kernel and JIT frames marked, and each sample's time kept (timelines).
+ * 0 or -errno (message printed). */
+int perfscript_read_file(struct kiln_profile *p, const char *path);
 
 #endif

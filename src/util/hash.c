@@ -90,6 +90,12 @@ uint32_t intern_find(const struct intern_table *t, const void *key, size_t len)
 	return t->slots[probe(t, hash_bytes(key, len), key, len)];
 }
 
+/* Keys start 8-byte aligned, so struct keys (functions, mappings) can be read in place. */
+static size_t key_start(const struct intern_table *t)
+{
+	return (t->arena_len + 7) & ~(size_t)7;
+}
+
 uint32_t intern_get(struct intern_table *t, const void *key, size_t len, bool *added)
 {
 	if (added)
@@ -101,16 +107,24 @@ uint32_t intern_get(struct intern_table *t, const void *key, size_t len, bool *a
 	if (t->slots[slot])
 		return t->slots[slot];
 	uint32_t id = (uint32_t)t->count + 1;
+	/* The key may be a piece of a stored one (a prefix up to an embedded NUL, say): growing
+	 * the arena would move it, so it is found again by offset. */
+	uintptr_t k = (uintptr_t)key, a = (uintptr_t)t->arena;
+	bool inside = t->arena && k >= a && k < a + t->arena_len;
+	size_t key_at = inside ? (size_t)(k - a) : 0;
 	if (VEC_RESERVE(t->key_off, t->off_cap, (size_t)id + 1) ||
 	    VEC_RESERVE(t->key_len, t->len_cap, (size_t)id + 1) ||
 	    VEC_RESERVE(t->hashes, t->hash_cap, (size_t)id + 1) ||
-	    VEC_RESERVE(t->arena, t->arena_cap, t->arena_len + len + 1))
+	    VEC_RESERVE(t->arena, t->arena_cap, key_start(t) + len + 1))
 		return 0;
-	memcpy(t->arena + t->arena_len, key, len);
-	t->arena[t->arena_len + len] = '\0';
-	t->key_off[id] = t->arena_len;
+	if (inside)
+		key = t->arena + key_at;
+	size_t at = key_start(t);
+	memcpy(t->arena + at, key, len);
+	t->arena[at + len] = '\0';
+	t->key_off[id] = at;
 	t->key_len[id] = len;
-	t->arena_len += len + 1;
+	t->arena_len = at + len + 1;
 	t->hashes[id] = h;
 	t->slots[slot] = id;
 	t->count = id;

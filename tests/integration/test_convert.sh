@@ -28,7 +28,7 @@ kt=$(kiln_total "$TMP/stacks.pb.gz"); gt=$(go_total "$TMP/stacks.pb.gz")
 ft=$(folded_total "$data/stacks.folded")
 echo "totals: folded $ft, kiln report $kt, go tool pprof $gt"
 check "totals agree" [ "$kt" = "$ft" ] && [ "$gt" = "$ft" ]
-# Kernel/JIT/inline suffixes are kiln's own notation, the function names themselves match.
+# Names match exactly, pprof's "(inline)" / "(partial-inline)" tags included: kiln report prints them too.
 check "go tool pprof -top lists the same functions and values as kiln report" \
 	diff <(kiln_top "$TMP/stacks.pb.gz") <(go_top "$TMP/stacks.pb.gz")
 
