@@ -14,7 +14,8 @@ JS
 # The map outlives node; remove the one this run made.
 marker=$(mktemp /tmp/kiln-jit-start.XXXXXX)
 trap 'find /tmp -maxdepth 1 -name "perf-*.map" -newer "$marker" -exec grep -l "$TMP/hot.js" {} + 2>/dev/null | xargs -r rm -f; rm -f "$marker"; rm -rf "$TMP"' EXIT
-"$KILN" record -F 499 -q -o "$TMP/node.pb.gz" -- node --perf-basic-prof "$TMP/hot.js"
+# From inside $TMP: V8 also writes an isolate-*.log into the current directory.
+(cd "$TMP" && "$KILN" record -F 499 -q -o "$TMP/node.pb.gz" -- node --perf-basic-prof hot.js)
 "$KILN" convert --annotate "$TMP/node.pb.gz" -o "$TMP/node.folded"
 share=$(folded_share "$TMP/node.folded" ';JS:[*~^]?hotLoop [^;]*hot[.]js:1:[0-9]+')
 jit=$(folded_share "$TMP/node.folded" ';JS:[*~^]?hotLoop [^;]*hot[.]js:1:[0-9]+_[[]j[]]')
