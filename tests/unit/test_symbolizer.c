@@ -512,6 +512,40 @@ static void sideband_records_track_processes(void **state)
 	symbolizer_free(s);
 }
 
+/* A mapping placed over the middle of another splits it; the right part's file offset moves. */
+static void overlapping_mmaps_split(void **state)
+{
+	(void)state;
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	sym_process_mmap(s, 90, 0x10000, 0x40000, 0x1000, "/nonexistent/liba.so", true);
+	sym_process_mmap(s, 90, 0x20000, 0x10000, 0, "/nonexistent/libb.so", true);
+	struct {
+		uint64_t addr, start, limit, offset;
+		const char *name;
+	} want[] = {
+	    {0x18000, 0x10000, 0x20000, 0x1000, "[liba.so]"},
+	    {0x28000, 0x20000, 0x30000, 0, "[libb.so]"},
+	    {0x48000, 0x30000, 0x50000, 0x21000, "[liba.so]"},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t loc = sym_user_location(s, p, 90, want[i].addr);
+		assert_string_equal(fn_name(p, loc, 0), want[i].name);
+		struct kiln_mapping m = get_map(p, kiln_profile_get_location(p, loc)->mapping);
+		assert_int_equal(m.start, want[i].start);
+		assert_int_equal(m.limit, want[i].limit);
+		assert_int_equal(m.offset, want[i].offset);
+	}
+	/* Unmapping (data mapped over) the whole of b and part of a's right piece. */
+	sym_process_mmap(s, 90, 0x1f000, 0x12000, 0, "//anon", false);
+	assert_string_equal(fn_name(p, sym_user_location(s, p, 90, 0x28000), 0), "[unknown]");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, 90, 0x30800), 0), "[unknown]");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, 90, 0x1e000), 0), "[liba.so]");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, 90, 0x31000), 0), "[liba.so]");
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
 static void inline_frames_and_lines(void **state)
 {
 	(void)state;
@@ -917,6 +951,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(exited_process_stays_resolvable),
 	    cmocka_unit_test(jit_map_in_pid_namespace),
 	    cmocka_unit_test(sideband_records_track_processes),
+	    cmocka_unit_test(overlapping_mmaps_split),
 	    cmocka_unit_test(inline_frames_and_lines),
 	    cmocka_unit_test(return_addresses_use_the_call),
 	    cmocka_unit_test(demangles_cpp_and_rust),
