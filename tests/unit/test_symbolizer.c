@@ -14,7 +14,10 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -841,8 +844,48 @@ static void plt_stubs_are_named(void **state)
 	symbolizer_free(s);
 }
 
+/* A debuginfod server is plain HTTP: GET /buildid/ID/debuginfo. Python's static file server
+ * over DIR/srv is one. Returns its pid once it accepts connections, or 0. */
+static pid_t start_debuginfod(const char *dir)
+{
+	if (system("command -v python3 >/dev/null"))
+		return 0;
+	int port = 20000 + getpid() % 30000;
+	char srv[160], portstr[16], url[64], cache[160];
+	snprintf(srv, sizeof(srv), "%s/srv", dir);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	pid_t pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("python3", "python3", "-m", "http.server", portstr, "--bind", "127.0.0.1",
+		       "--directory", srv, (char *)NULL);
+		_exit(127);
+	}
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < 100; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok) {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+			snprintf(cache, sizeof(cache), "%s/cache", dir);
+			setenv("DEBUGINFOD_URLS", url, 1);
+			setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+			return pid;
+		}
+		usleep(50 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 /* Runs a stripped copy of this binary whose symbols and lines live only in a separate debug
- * file, placed by build id (under a test debug root) or named by .gnu_debuglink. */
+ * file: placed by build id (under a test debug root), named by .gnu_debuglink, or served by
+ * debuginfod. */
 static void stripped_binary_finds_debug_file(void **state)
 {
 	(void)state;
@@ -861,6 +904,7 @@ static void stripped_binary_finds_debug_file(void **state)
 		 "id=$(readelf -n stripped | sed -n 's/.*Build ID: *//p');"
 		 "mkdir -p root/.build-id/${id%%${id#??}}; cp full.debug "
 		 "root/.build-id/${id%%${id#??}}/${id#??}.debug;"
+		 "mkdir -p srv/buildid/$id; cp full.debug srv/buildid/$id/debuginfo;"
 		 "objcopy --add-gnu-debuglink=full.debug stripped linked; mkdir .debug; mv "
 		 "full.debug .debug/",
 		 dir, getpid(), getpid());
@@ -870,10 +914,17 @@ static void stripped_binary_finds_debug_file(void **state)
 	snprintf(empty, sizeof(empty), "%s/none", dir);
 	struct {
 		const char *name, *debug_root;
-	} cases[] = {{"stripped", root}, {"linked", empty}};
-	for (size_t i = 0; i < 2; i++) {
+		bool debuginfod;
+	} cases[] = {
+	    {"stripped", root, false}, {"linked", empty, false}, {"stripped", empty, true}};
+	for (size_t i = 0; i < 3; i++) {
 		snprintf(bin, sizeof(bin), "%s/%s", dir, cases[i].name);
 		debuginfo_set_root(cases[i].debug_root);
+		pid_t server = cases[i].debuginfod ? start_debuginfod(dir) : 0;
+		if (cases[i].debuginfod && server <= 0) {
+			print_message("no python3 http.server: debuginfod not checked\n");
+			break;
+		}
 		int pfd[2];
 		assert_int_equal(pipe(pfd), 0);
 		pid_t pid = fork();
@@ -896,6 +947,11 @@ static void stripped_binary_finds_debug_file(void **state)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		debuginfo_set_root(NULL);
+		if (server > 0) {
+			kill(server, SIGTERM);
+			waitpid(server, NULL, 0);
+			unsetenv("DEBUGINFOD_URLS");
+		}
 		assert_int_equal(scanned, 0);
 		assert_string_equal(fn_name(p, loc, 0), "kiln_symtest_alpha");
 		assert_true(loc_line(p, loc, 0)->line > 0);
