@@ -869,6 +869,9 @@ static pid_t start_debuginfod(const char *dir)
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 		close(fd);
+		/* Someone else's server on that port would answer too: ours must be alive. */
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return 0;
 		if (ok) {
 			snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 			snprintf(cache, sizeof(cache), "%s/cache", dir);
