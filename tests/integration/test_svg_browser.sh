@@ -71,6 +71,15 @@ function run(win, doc) {
 	check('frames outside hidden', outside < 0 || hidden(outside), outside);
 	check('ancestors faded at full width', frames[api.parent[z]].getAttribute('class') === 'parent' &&
 	      near(width(api.parent[z]), full, 0.01));
+	/* Labels follow the new widths, also on frames too narrow for one before. */
+	var labelled = 0, badLabels = 0;
+	for (var i = z; i <= api.end[z]; i++) {
+		if (width(i) < 30) continue;
+		var t = frames[i].querySelector('text');
+		labelled++;
+		if (!t || !t.textContent || !near(parseFloat(t.getAttribute('x')), x(i) + 3, 0.01)) badLabels++;
+	}
+	check('labels follow the zoom', labelled > 2 && badLabels === 0, labelled + ' labelled, ' + badLabels + ' wrong');
 	var unzoom = doc.getElementById('unzoom');
 	check('reset zoom shown', win.getComputedStyle(unzoom).display !== 'none');
 	click(doc, unzoom);
@@ -124,6 +133,46 @@ browse "$TMP/dom.log" --dump-dom "file://$TMP/wrapper.html" >"$TMP/dom.html" ||
 browse "$TMP/shot.log" --window-size=1220,1300 --screenshot="$artifacts/svg_browser_zoomed.png" \
 	"file://$TMP/wrapper.html" >/dev/null || true
 
+# A big graph: zooming and searching stay interactive (the bound only catches work that grows
+# faster than the number of frames; the machine may be busy).
+awk 'BEGIN { srand(7); for (i = 0; i < 1500; i++) { s = "main"; d = 5 + int(rand() * 30)
+	for (k = 0; k < d; k++) s = s ";fn_" int(rand() * 20 * (k + 1)); print s, 1 + int(rand() * 1000) } }' \
+	>"$TMP/big.folded"
+"$KILN" convert "$TMP/big.folded" -o "$TMP/big.svg" --minwidth 0
+bigframes=$(grep -c '<g><title>' "$TMP/big.svg")
+[ "$bigframes" -ge 20000 ] || fail "the big graph has only $bigframes frames"
+cat >"$TMP/big.html" <<'EOF'
+<!DOCTYPE html><html><body><pre id="results">RUNNING</pre>
+<iframe id="graph" src="big.svg" width="1220" height="900"></iframe>
+<script>
+document.getElementById('graph').addEventListener('load', function () {
+	var w = this.contentWindow, api = w.kilnFlameGraph, root = this.contentDocument.documentElement;
+	var out = [], worst = 0;
+	function step(name, f) {
+		var t = performance.now();
+		f();
+		root.getBoundingClientRect(); /* include the layout the change causes */
+		var ms = performance.now() - t;
+		worst = Math.max(worst, ms);
+		out.push(name + ' ' + ms.toFixed(0) + ' ms');
+	}
+	step('zoom', function () { api.zoom(3); });
+	step('zoom deeper', function () { api.zoom(api.end[3] > 10 ? 10 : 3); });
+	step('search', function () { api.search('fn_1'); });
+	step('unzoom', function () { api.unzoom(); });
+	step('reset search', function () { api.resetSearch(); });
+	out.push((worst < 15000 ? 'PASS' : 'FAIL') + ' worst ' + worst.toFixed(0) + ' ms');
+	document.getElementById('results').textContent = out.join('\n') + '\nDONE';
+});
+</script></body></html>
+EOF
+browse "$TMP/big.log" --dump-dom "file://$TMP/big.html" >"$TMP/big.dom" ||
+	fail "chromium failed on the big graph: $(tail -3 "$TMP/big.log")"
+big=$(sed -n '/<pre id="results">/,/<\/pre>/p' "$TMP/big.dom" | sed 's/<[^>]*>//g')
+echo "big graph, $bigframes frames:"
+echo "$big"
+grep -q '^PASS' <<<"$big" || fail "zooming or searching the big graph is too slow"
+
 results=$(sed -n '/<pre id="results">/,/<\/pre>/p' "$TMP/dom.html" | sed 's/<[^>]*>//g')
 echo "$results"
 grep -q '^DONE' <<<"$results" || fail "the checks did not finish in the browser"
@@ -131,7 +180,7 @@ grep -q '^DONE' <<<"$results" || fail "the checks did not finish in the browser"
 [ "$(grep -c '^PASS' <<<"$results")" -ge 12 ] || fail "fewer checks ran than expected"
 
 # Console errors (uncaught exceptions, failed loads) of either page.
-errors=$(grep -h 'CONSOLE' "$TMP/svg.log" "$TMP/dom.log" | grep -iv 'deprecat' || true)
+errors=$(grep -h 'CONSOLE' "$TMP/svg.log" "$TMP/dom.log" "$TMP/big.log" | grep -iv 'deprecat' || true)
 [ -z "$errors" ] || fail "console messages: $errors"
 check "no console errors" true
 check "screenshots kept" test -s "$artifacts/svg_browser.png" -a -s "$artifacts/svg_browser_zoomed.png"
