@@ -8,14 +8,18 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 SANITIZE ?=
 
-PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs
+PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs libdebuginfod
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -D_GNU_SOURCE \
             -Isrc -I$(BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ifneq ($(FUZZ),)
+CFLAGS   += -fsanitize=fuzzer-no-link
 endif
 
 ARCH     := x86
@@ -30,6 +34,9 @@ GEN_OBJS := $(GEN_SRCS:.c=.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME ?= 150
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS))
 
@@ -39,7 +46,7 @@ KILN := $(BUILD)/kiln
 # Skeletons and generated protobuf code are intermediates make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all deps demo test unit bench install lint format clean fuzz
+.PHONY: all deps demo test unit bench install lint format clean fuzz fuzz-run
 all: deps $(KILN)
 
 deps:
@@ -85,6 +92,18 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 	  -o $@ $< -lpthread -lm -ldl
 
 unit: $(UNIT_BINS)
+
+# One libFuzzer target per reader, built by clang with ASan+UBSan in their own tree; each runs
+# FUZZ_TIME seconds (FUZZ_TARGETS=pattern picks some) and a finding fails the target.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) SANITIZE=1 FUZZ=1 fuzz-run
+
+fuzz-run: deps $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) bash tests/fuzz/run.sh
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) $(GEN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 test: deps $(KILN) $(UNIT_BINS) $(WORKLOADS)
 	@BUILD=$(BUILD) bash tests/run.sh

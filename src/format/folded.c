@@ -434,8 +434,10 @@ static int read_line(struct folded_reader *r, const char *s, size_t len)
 	if (split_frames(r, s, len, &nframes) || build_locations(r, nframes, &nlocs))
 		return -ENOMEM;
 	struct kiln_labels none = kiln_labels_none();
-	return kiln_profile_add_sample(r->p, r->locs, (uint32_t)nlocs, &none, values) < 0 ? -ENOMEM
-											  : 0;
+	long rc = kiln_profile_add_sample(r->p, r->locs, (uint32_t)nlocs, &none, values);
+	if (rc == -EOVERFLOW)
+		return bad_line(r, "counts add up to more than 9223372036854775807");
+	return rc < 0 ? (int)rc : 0;
 }
 
 int folded_read_buffer(struct kiln_profile *p, const char *buf, size_t len, const char *name)

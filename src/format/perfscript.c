@@ -333,8 +333,11 @@ static int end_sample(struct perfscript_parser *ps)
 		int64_t values[KILN_MAX_VALUES] = {ps->period};
 		long r = kiln_profile_add_sample(ps->p, ps->locs, (uint32_t)ps->nlocs, &ps->labels,
 						 values);
+		if (r == -EOVERFLOW)
+			kiln_error("%s:%llu: expected sample periods that add up to at most 2^63-1",
+				   ps->name, (unsigned long long)ps->stats.lines);
 		if (r < 0)
-			err = (int)r;
+			err = r == -EOVERFLOW ? -EINVAL : (int)r;
 		ps->stats.samples++;
 	} else if (ps->in_sample) {
 		ps->stats.skipped_samples++;
@@ -489,9 +492,46 @@ static int frame_line(struct perfscript_parser *ps, const struct perfscript_fram
 
 static void unrecognized(struct perfscript_parser *ps, const char *l, size_t len)
 {
-	if (++ps->stats.unrecognized <= 5)
-		kiln_warn("%s:%llu: unrecognized line ignored: %.*s", ps->name,
-			  (unsigned long long)ps->stats.lines, (int)(len > 200 ? 200 : len), l);
+	if (!ps->stats.unrecognized++)
+		ps->stats.first_unrecognized = ps->stats.lines;
+	if (ps->stats.unrecognized > 5)
+		return;
+	/* Shown as text: control bytes would garble the terminal. */
+	char shown[201];
+	size_t n = len < sizeof(shown) - 1 ? len : sizeof(shown) - 1;
+	for (size_t i = 0; i < n; i++)
+		shown[i] = (unsigned char)l[i] < 0x20 || l[i] == 0x7f ? '?' : l[i];
+	shown[n] = 0;
+	kiln_warn("%s:%llu: unrecognized line ignored: %s", ps->name,
+		  (unsigned long long)ps->stats.lines, shown);
+}
+
+/* perf script is text: a NUL means some binary file was given (perf.data itself, often).
+ * Looked for up front, so no warning about its garbage lines comes before the error. */
+static int reject_binary(struct perfscript_parser *ps, const char *buf, size_t len)
+{
+	const char *nul = memchr(buf, 0, len);
+	if (!nul)
+		return 0;
+	uint64_t line = ps->stats.lines + 1;
+	for (const char *q = buf; (q = memchr(q, '\n', (size_t)(nul - q))); q++)
+		line++;
+	kiln_error("%s:%llu: expected perf script text, found binary data (for perf.data, use "
+		   "'kiln convert' or 'perf script | kiln collapse')",
+		   ps->name, (unsigned long long)line);
+	return -EINVAL;
+}
+
+/* Garbage is skipped line by line, but input with no event line at all is no perf script. */
+static int reject_not_perfscript(struct perfscript_parser *ps)
+{
+	const struct perfscript_stats *st = &ps->stats;
+	if (st->samples || st->skipped_samples || !st->unrecognized || ps->in_sample)
+		return 0;
+	kiln_error("%s:%llu: expected a perf script event line 'COMM PID[/TID] ... EVENT:' "
+		   "followed by frame lines; found no event line",
+		   ps->name, (unsigned long long)st->first_unrecognized);
+	return -EINVAL;
 }
 
 static int parse_line(struct perfscript_parser *ps, const char *l, size_t len)
@@ -518,17 +558,21 @@ int perfscript_parse(struct perfscript_parser *ps, const char *buf, size_t len, 
 {
 	const char *p = buf, *end = buf + len;
 	ps->name = name;
+	int err = reject_binary(ps, buf, len);
+	if (err)
+		return err;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		ps->stats.lines++;
-		int err = parse_line(ps, p, (size_t)(e - p));
+		err = parse_line(ps, p, (size_t)(e - p));
 		if (err)
 			return err;
 		p = nl ? nl + 1 : end;
 	}
 	/* The Perl script loses a last sample with no blank line after it; we keep it. */
-	return end_sample(ps);
+	err = end_sample(ps);
+	return err ? err : reject_not_perfscript(ps);
 }
 
 static int read_stream(int fd, char **out, size_t *outlen)
@@ -597,7 +641,7 @@ int perfscript_parse_file(struct perfscript_parser *ps, const char *path)
 		close(fd);
 	if (err == -ENOMEM)
 		kiln_error("%s: out of memory while reading perf script output", name);
-	else if (err)
+	else if (err && err != -EINVAL)
 		kiln_error("cannot read %s: %s", name, strerror(-err));
 	return err;
 }

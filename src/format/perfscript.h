@@ -36,6 +36,7 @@ struct perfscript_frame {
 
 struct perfscript_stats {
 	uint64_t lines, samples, skipped_samples, unrecognized;
+	uint64_t first_unrecognized; /* its line number, 0 when none */
 };
 
 /* Parser state; a pending sample and the event filter carry over between buffers, like the
@@ -80,7 +81,9 @@ size_t perfscript_frame_name(const char *piece, size_t len, const struct perfscr
 int perfscript_parser_init(struct perfscript_parser *ps, struct kiln_profile *p,
 			   const struct perfscript_options *o);
 /* Parses a buffer of whole lines (the last may lack its newline) and counts the sample pending
- * at its end. name is used in messages. 0 or -ENOMEM. */
+ * at its end. name is used in messages. Lines that are no perf script are skipped like the Perl
+ * script does, unless nothing so far was (binary data, or text without a single event line):
+ * then -EINVAL after "NAME:LINE: what was expected". 0, -EINVAL or -ENOMEM. */
 int perfscript_parse(struct perfscript_parser *ps, const char *buf, size_t len, const char *name);
 void perfscript_parser_free(struct perfscript_parser *ps);
 

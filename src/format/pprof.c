@@ -1308,6 +1308,9 @@ static int build_sample(struct build *b, const struct raw_sample *rs, uint32_t *
 	if (build_labels(b, rs, &labels))
 		return -EINVAL;
 	long rc = kiln_profile_add_sample(b->p, *locs, (uint32_t)rs->nloc, &labels, values);
+	if (rc == -EOVERFLOW)
+		return pb_fail(b->r, rs->off,
+			       "expected sample values that add up to at most 2^63-1 per type");
 	return rc < 0 ? (int)rc : 0;
 }
 

@@ -73,6 +73,16 @@ struct fn_acc {
 	size_t cap;
 	size_t *last_sample;
 	size_t last_cap;
+	/* Caller->callee pairs (two function indices) as pprof's graph has them: an edge is
+	 * inline when every call along it was, and counts once per sample. */
+	struct intern_table edges;
+	struct fn_edge *edge_state;
+	size_t edge_cap;
+};
+
+struct fn_edge {
+	size_t last_sample;
+	bool inlined;
 };
 
 static long acc_index(struct fn_acc *a, const char *name)
@@ -83,19 +93,43 @@ static long acc_index(struct fn_acc *a, const char *name)
 		return -ENOMEM;
 	if (added) {
 		/* The name is filled in at the end: the arena holding it may still move. */
-		a->fns[id - 1] = (struct report_fn){NULL, 0, 0};
+		a->fns[id - 1] = (struct report_fn){.name = NULL};
 		a->last_sample[id - 1] = 0;
 	}
 	return (long)id - 1;
 }
 
+static int acc_edge(struct fn_acc *a, long caller, long callee, bool inlined, size_t stamp)
+{
+	uint32_t key[2] = {(uint32_t)caller, (uint32_t)callee};
+	bool added;
+	uint32_t id = intern_get(&a->edges, key, sizeof(key), &added);
+	if (!id || VEC_RESERVE(a->edge_state, a->edge_cap, id))
+		return -ENOMEM;
+	struct fn_edge *e = &a->edge_state[id - 1];
+	if (added)
+		*e = (struct fn_edge){stamp, inlined};
+	else if (e->last_sample != stamp)
+		*e = (struct fn_edge){stamp, e->inlined && inlined};
+	return 0;
+}
+
 static int acc_sample(struct fn_acc *a, const struct kiln_frame *frames, long n, size_t stamp,
 		      int64_t v)
 {
+	long parent = -1;
 	for (long i = 0; i < n; i++) {
 		long idx = acc_index(a, frames[i].name);
 		if (idx < 0)
 			return (int)idx;
+		/* Recursion is no edge to pprof, so it cannot make a function "inline". */
+		if (parent >= 0 && parent != idx) {
+			int err =
+			    acc_edge(a, parent, idx, frames[i].annot == KILN_ANNOT_INLINE, stamp);
+			if (err)
+				return err;
+		}
+		parent = idx;
 		if (i == n - 1)
 			a->fns[idx].flat += v;
 		if (a->last_sample[idx] != stamp) {
@@ -103,6 +137,26 @@ static int acc_sample(struct fn_acc *a, const struct kiln_frame *frames, long n,
 			a->fns[idx].cum += v;
 		}
 	}
+	return 0;
+}
+
+/* Tags each function from the edges into it, as pprof's text report does. */
+static int acc_inline_tags(struct fn_acc *a, size_t nfns)
+{
+	enum { INLINED = 1, CALLED = 2 };
+	unsigned char *how = calloc(nfns + 1, 1);
+	if (!how)
+		return -ENOMEM;
+	for (uint32_t id = 1; id <= a->edges.count; id++) {
+		uint32_t key[2];
+		memcpy(key, intern_key(&a->edges, id, NULL), sizeof(key));
+		how[key[1]] |= a->edge_state[id - 1].inlined ? INLINED : CALLED;
+	}
+	for (size_t i = 0; i < nfns; i++)
+		a->fns[i].inlined = how[i] == INLINED		   ? REPORT_INLINED
+				    : how[i] == (INLINED | CALLED) ? REPORT_PARTLY_INLINED
+								   : REPORT_NOT_INLINED;
+	free(how);
 	return 0;
 }
 
@@ -114,6 +168,7 @@ int report_compute(const struct kiln_profile *p, const struct report_options *o,
 	int err = 0;
 	memset(t, 0, sizeof(*t));
 	intern_init(&a.names);
+	intern_init(&a.edges);
 	if (o->value_col >= p->nvalues && p->nsamples)
 		err = -EINVAL;
 	for (size_t i = 0; i < p->nsamples && !err; i++) {
@@ -128,6 +183,10 @@ int report_compute(const struct kiln_profile *p, const struct report_options *o,
 	free(fb.frames);
 	free(a.last_sample);
 	size_t nfns = a.names.count;
+	if (!err && nfns)
+		err = acc_inline_tags(&a, nfns);
+	intern_free(&a.edges);
+	free(a.edge_state);
 	/* Names must outlive the accumulator: copy them next to the table. */
 	for (size_t i = 0; i < nfns && !err; i++) {
 		a.fns[i].name = strdup(intern_key(&a.names, (uint32_t)i + 1, NULL));
@@ -185,6 +244,14 @@ static const char *value_name(const struct kiln_profile *p, size_t col)
 	return col < p->nvalues ? kiln_profile_str(p, p->value_types[col].type) : "samples";
 }
 
+/* pprof -top's notation, so the tables read the same in both tools. */
+static const char *inline_tag(const struct report_fn *f)
+{
+	return f->inlined == REPORT_INLINED	     ? " (inline)"
+	       : f->inlined == REPORT_PARTLY_INLINED ? " (partial-inline)"
+						     : "";
+}
+
 static void print_table(const struct report_table *t, FILE *out, size_t n, const char *heading)
 {
 	size_t rows = n && n < t->nfns ? n : t->nfns;
@@ -195,9 +262,9 @@ static void print_table(const struct report_table *t, FILE *out, size_t n, const
 	for (size_t i = 0; i < rows; i++) {
 		const struct report_fn *f = &t->fns[i];
 		sum += f->flat;
-		fprintf(out, "%12" PRId64 " %6.2f%% %6.2f%% %12" PRId64 " %6.2f%%  %s\n", f->flat,
+		fprintf(out, "%12" PRId64 " %6.2f%% %6.2f%% %12" PRId64 " %6.2f%%  %s%s\n", f->flat,
 			pct(f->flat, t->total), pct(sum, t->total), f->cum, pct(f->cum, t->total),
-			f->name);
+			f->name, inline_tag(f));
 	}
 }
 

@@ -31,6 +31,8 @@ struct report_fn {
 	const char *name;
 	int64_t flat; /* value of samples where it is the leaf */
 	int64_t cum;  /* value of samples where it is anywhere on the stack (once per sample) */
+	/* pprof -top's tag: every call into it was inlined, or only some were. */
+	enum { REPORT_NOT_INLINED, REPORT_INLINED, REPORT_PARTLY_INLINED } inlined;
 };
 
 struct report_table {

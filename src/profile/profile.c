@@ -58,13 +58,26 @@ const char *kiln_profile_str(const struct kiln_profile *p, uint32_t id)
 	return intern_key(&p->strings, id, NULL);
 }
 
+/* Interns two strings either of which may live in p's own string arena, which interning the
+ * first can move: the second is copied first. 0 or -ENOMEM. */
+static int intern_pair(struct kiln_profile *p, const char *a, const char *b, uint32_t *ida,
+		       uint32_t *idb)
+{
+	char *copy = strdup(b ? b : "");
+	if (!copy)
+		return -ENOMEM;
+	*ida = kiln_profile_intern_cstr(p, a);
+	*idb = kiln_profile_intern_cstr(p, copy);
+	free(copy);
+	return *ida && *idb ? 0 : -ENOMEM;
+}
+
 int kiln_profile_add_value_type(struct kiln_profile *p, const char *type, const char *unit)
 {
 	if (p->nvalues >= KILN_MAX_VALUES)
 		return -ENOSPC;
-	struct kiln_value_type vt = {kiln_profile_intern_cstr(p, type),
-				     kiln_profile_intern_cstr(p, unit)};
-	if (!vt.type || !vt.unit)
+	struct kiln_value_type vt;
+	if (intern_pair(p, type, unit, &vt.type, &vt.unit))
 		return -ENOMEM;
 	p->value_types[p->nvalues] = vt;
 	return (int)p->nvalues++;
@@ -73,8 +86,11 @@ int kiln_profile_add_value_type(struct kiln_profile *p, const char *type, const 
 void kiln_profile_set_period(struct kiln_profile *p, const char *type, const char *unit,
 			     int64_t period)
 {
-	p->period_type.type = kiln_profile_intern_cstr(p, type);
-	p->period_type.unit = kiln_profile_intern_cstr(p, unit);
+	uint32_t t, u;
+	if (intern_pair(p, type, unit, &t, &u))
+		t = u = 0;
+	p->period_type.type = t;
+	p->period_type.unit = u;
 	p->period = period;
 }
 
@@ -179,9 +195,27 @@ const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p, const str
 	return p->stack_locs + s->first_loc;
 }
 
+/* The column magnitudes after adding values, or -EOVERFLOW. */
+static int grow_magnitude(const struct kiln_profile *p, const int64_t *values, uint64_t *next)
+{
+	for (size_t i = 0; i < p->nvalues; i++) {
+		int64_t v = values ? values[i] : 0;
+		if (v == INT64_MIN)
+			return -EOVERFLOW;
+		uint64_t m = (uint64_t)(v < 0 ? -v : v);
+		if (m > (uint64_t)INT64_MAX - p->magnitude[i])
+			return -EOVERFLOW;
+		next[i] = p->magnitude[i] + m;
+	}
+	return 0;
+}
+
 long kiln_profile_add_sample(struct kiln_profile *p, const uint32_t *locs, uint32_t nlocs,
 			     const struct kiln_labels *labels, const int64_t *values)
 {
+	uint64_t magnitude[KILN_MAX_VALUES];
+	if (grow_magnitude(p, values, magnitude))
+		return -EOVERFLOW;
 	struct kiln_labels lab = labels ? *labels : kiln_labels_none();
 	size_t keylen = sizeof(lab) + nlocs * sizeof(*locs);
 	uint32_t stackbuf[64 + sizeof(lab) / sizeof(uint32_t)];
@@ -214,6 +248,7 @@ long kiln_profile_add_sample(struct kiln_profile *p, const uint32_t *locs, uint3
 	struct kiln_sample *s = &p->samples[id - 1];
 	for (size_t i = 0; i < p->nvalues && values; i++)
 		s->values[i] += values[i];
+	memcpy(p->magnitude, magnitude, p->nvalues * sizeof(*magnitude));
 	return (long)(id - 1);
 }
 

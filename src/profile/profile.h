@@ -100,6 +100,9 @@ struct kiln_profile {
 	int64_t time_ns, duration_ns;
 	/* Counted and reported, never dropped silently. */
 	uint64_t lost_samples;
+	/* Per column, the sum of |value| over everything added: kept <= INT64_MAX, so no sum of
+	 * values (a total, a filtered total, a function's) can overflow. */
+	uint64_t magnitude[KILN_MAX_VALUES];
 };
 
 struct kiln_profile *kiln_profile_new(void);
@@ -133,7 +136,8 @@ const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p,
 					 const struct kiln_sample *s);
 
 /* Adds values to the sample with this stack (leaf first) and labels, creating it if new.
- * Returns the sample's index, or -ENOMEM. */
+ * Returns the sample's index, -ENOMEM, or -EOVERFLOW when a column's values would add up past
+ * INT64_MAX (readers report that as bad input). */
 long kiln_profile_add_sample(struct kiln_profile *p, const uint32_t *locs, uint32_t nlocs,
 			     const struct kiln_labels *labels, const int64_t *values);
 int kiln_profile_add_event(struct kiln_profile *p, uint64_t time_ns, uint32_t sample,

@@ -101,11 +101,18 @@ uint32_t intern_get(struct intern_table *t, const void *key, size_t len, bool *a
 	if (t->slots[slot])
 		return t->slots[slot];
 	uint32_t id = (uint32_t)t->count + 1;
+	/* The key may be a piece of a stored one (a prefix up to an embedded NUL, say): growing
+	 * the arena would move it, so it is found again by offset. */
+	uintptr_t k = (uintptr_t)key, a = (uintptr_t)t->arena;
+	bool inside = t->arena && k >= a && k < a + t->arena_len;
+	size_t key_at = inside ? (size_t)(k - a) : 0;
 	if (VEC_RESERVE(t->key_off, t->off_cap, (size_t)id + 1) ||
 	    VEC_RESERVE(t->key_len, t->len_cap, (size_t)id + 1) ||
 	    VEC_RESERVE(t->hashes, t->hash_cap, (size_t)id + 1) ||
 	    VEC_RESERVE(t->arena, t->arena_cap, t->arena_len + len + 1))
 		return 0;
+	if (inside)
+		key = t->arena + key_at;
 	memcpy(t->arena + t->arena_len, key, len);
 	t->arena[t->arena_len + len] = '\0';
 	t->key_off[id] = t->arena_len;

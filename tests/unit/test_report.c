@@ -93,6 +93,54 @@ static void flat_and_cum(void **state)
 	kiln_profile_free(p);
 }
 
+/* A location holding "parse" with "isdigit" inlined into it, leaf first. */
+static uint32_t inlined_location(struct kiln_profile *p, uint64_t addr)
+{
+	struct kiln_line lines[2] = {{kiln_profile_function_named(p, "isdigit", 7), 10},
+				     {kiln_profile_function_named(p, "parse", 5), 20}};
+	return kiln_profile_location(p, 0, addr, KILN_FRAME_USER, lines, 2);
+}
+
+/* pprof -top tags a function "(inline)" when every call into it was inlined and
+ * "(partial-inline)" when only some were; recursion is not a call. */
+static void inline_tags_like_pprof(void **state)
+{
+	(void)state;
+	struct kiln_profile *p = kiln_profile_new();
+	kiln_profile_add_value_type(p, "samples", "count");
+	struct kiln_line main_line = {kiln_profile_function_named(p, "main", 4), 1};
+	uint32_t main_loc = kiln_profile_location(p, 0, 0x10, KILN_FRAME_USER, &main_line, 1);
+	struct kiln_labels lab = kiln_labels_none();
+	int64_t one[1] = {1};
+	uint32_t s1[2] = {inlined_location(p, 0x20), main_loc};
+	assert_true(kiln_profile_add_sample(p, s1, 2, &lab, one) >= 0);
+	struct report_options o;
+	report_default_options(&o);
+	struct report_table t;
+	assert_int_equal(report_compute(p, &o, &t), 0);
+	assert_int_equal(find(&t, "isdigit")->inlined, REPORT_INLINED);
+	assert_int_equal(find(&t, "parse")->inlined, REPORT_NOT_INLINED);
+	assert_int_equal(find(&t, "main")->inlined, REPORT_NOT_INLINED);
+	report_table_free(&t);
+
+	/* isdigit also called out of line (from main): partly inlined. */
+	struct kiln_line dig = {kiln_profile_function_named(p, "isdigit", 7), 30};
+	uint32_t s2[2] = {kiln_profile_location(p, 0, 0x30, KILN_FRAME_USER, &dig, 1), main_loc};
+	assert_true(kiln_profile_add_sample(p, s2, 2, &lab, one) >= 0);
+	assert_int_equal(report_compute(p, &o, &t), 0);
+	assert_int_equal(find(&t, "isdigit")->inlined, REPORT_PARTLY_INLINED);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_int_equal(report_print(p, out, &o), 0);
+	fclose(out);
+	assert_non_null(strstr(buf, "  isdigit (partial-inline)\n"));
+	assert_non_null(strstr(buf, "  parse\n"));
+	free(buf);
+	report_table_free(&t);
+	kiln_profile_free(p);
+}
+
 static void filters(void **state)
 {
 	(void)state;
@@ -248,6 +296,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(flat_and_cum),
+	    cmocka_unit_test(inline_tags_like_pprof),
 	    cmocka_unit_test(filters),
 	    cmocka_unit_test(print_top_lists_n_rows),
 	    cmocka_unit_test(tree_nests_and_hides_small),
