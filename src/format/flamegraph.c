@@ -827,6 +827,7 @@ static void put_header(FILE *f, const struct fg *g, const struct geometry *geo)
 		"#search, #ignorecase { opacity: 0.1; cursor: pointer; }\n"
 		"#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity: 1; }\n"
 		"#unzoom { cursor: pointer; }\n"
+		"#matched { text-anchor: end; }\n"
 		"#frames > g:hover > rect { stroke: black; stroke-width: 0.5; }\n"
 		"#frames > g { cursor: pointer; }\n"
 		".hide { display: none; }\n"
@@ -857,7 +858,7 @@ static void put_header(FILE *f, const struct fg *g, const struct geometry *geo)
 		geo->width - XPAD - 100, o->font_size * 2);
 	fprintf(f, "<text id=\"ignorecase\" x=\"%.2f\" y=\"%.2f\">ic</text>\n",
 		geo->width - XPAD - 16, o->font_size * 2);
-	fprintf(f, "<text id=\"matched\" x=\"%.2f\" y=\"%.2f\"> </text>\n", geo->width - XPAD - 100,
+	fprintf(f, "<text id=\"matched\" x=\"%.2f\" y=\"%.2f\"> </text>\n", geo->width - XPAD,
 		bottom_y);
 }
 

@@ -106,6 +106,10 @@ function run(win, doc) {
 	for (var k = 0; k < 8 && api.parent[up] > 0; k++) up = api.parent[up];
 	click(doc, frames[up].querySelector('rect'));
 	check('zoomed to a match\'s ancestor', api.zoomed() === up && !hidden(first), up);
+	var both = doc.getElementById('matched').textContent.match(/^Matched: ([0-9.]+)% of this zoom, ([0-9.]+)% of all$/);
+	check('matched share of the zoom and of all', both && parseFloat(both[1]) > 0 &&
+	      parseFloat(both[1]) <= 100 && near(parseFloat(both[2]), $expected, 0.011),
+	      doc.getElementById('matched').textContent);
 	var still = 0;
 	for (var i = 0; i < n; i++) still += rect(i).getAttribute('fill') === 'rgb(230,0,230)';
 	check('search survives zoom', still === want, still);
