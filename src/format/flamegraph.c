@@ -872,6 +872,8 @@ static void put_frames(FILE *f, const struct fg *g, const struct geometry *geo)
 		"data-search-color=\"%s\" data-nametype=\"",
 		XPAD, geo->width, o->font_size, o->font_width, geo->y0, geo->dy, SEARCH_COLOR);
 	put_text(f, o->nametype);
+	fputs("\" data-countname=\"", f);
+	put_text(f, g->countname);
 	fprintf(f, "\" data-elided=\"%zu\">\n", g->elided);
 	for (size_t k = 0; k < g->norder; k++) {
 		const struct node *n = &g->nodes[g->order[k]];

@@ -12,7 +12,8 @@ artifacts="$TESTROOT/artifacts"
 mkdir -p "$artifacts"
 svg="$TMP/graph.svg"
 # No frame left out, so the matched share can be checked against the input exactly.
-"$KILN" convert "$folded" -o "$svg" --minwidth 0 --colors java --title "kiln: vertx <&> test"
+"$KILN" convert "$folded" -o "$svg" --minwidth 0 --colors java --title "kiln: vertx <&> test" \
+	--countname "samples (of cpu-clock)"
 cp "$svg" "$artifacts/svg_browser.svg"
 
 # The share of samples with a frame matching the search, from the folded text itself
@@ -44,6 +45,8 @@ function run(win, doc) {
 	check('script api present', !!api);
 	var frames = doc.getElementById('frames').children, n = frames.length;
 	check('frames drawn', n > 100, n);
+	check('names and counts read back from the tooltips', api.names[0] === 'all' &&
+	      api.count[0] === 286 && api.names[1] === 'java', api.names[1] + ' ' + api.count[0]);
 	check('names unescaped', api.names.some(function (s) { return s.indexOf('<false>') >= 0; }));
 	check('title escaped', doc.getElementById('title').textContent === 'kiln: vertx <&> test',
 	      doc.getElementById('title').textContent);
