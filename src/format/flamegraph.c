@@ -828,8 +828,9 @@ static void put_header(FILE *f, const struct fg *g, const struct geometry *geo)
 		"#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity: 1; }\n"
 		"#unzoom { cursor: pointer; }\n"
 		"#matched { text-anchor: end; }\n"
-		"#frames > g:hover > rect { stroke: black; stroke-width: 0.5; }\n"
-		"#frames > g { cursor: pointer; }\n"
+		"#frames > g:hover > rect, #zoomed > g:hover > rect { stroke: black; "
+		"stroke-width: 0.5; }\n"
+		"#frames > g, #zoomed > g { cursor: pointer; }\n"
 		".hide { display: none; }\n"
 		".parent { opacity: 0.5; }\n"
 		"</style>\n",

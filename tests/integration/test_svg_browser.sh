@@ -43,7 +43,7 @@ function click(doc, el) {
 function run(win, doc) {
 	var api = win.kilnFlameGraph;
 	check('script api present', !!api);
-	var frames = doc.getElementById('frames').children, n = frames.length;
+	var frames = api.frames, n = frames.length;
 	check('frames drawn', n > 100, n);
 	check('names and counts read back from the tooltips', api.names[0] === 'all' &&
 	      api.count[0] === 286 && api.names[1] === 'java', api.names[1] + ' ' + api.count[0]);
@@ -54,7 +54,7 @@ function run(win, doc) {
 	function rect(i) { return frames[i].querySelector('rect'); }
 	function width(i) { return parseFloat(rect(i).getAttribute('width')); }
 	function x(i) { return parseFloat(rect(i).getAttribute('x')); }
-	function hidden(i) { return win.getComputedStyle(frames[i]).display === 'none'; }
+	function hidden(i) { var b = rect(i).getBoundingClientRect(); return b.width === 0 && b.height === 0; }
 	/* A frame a few levels up with children, between 5% and 40% of the width. */
 	var z = -1;
 	for (var i = 1; i < n && z < 0; i++) {
@@ -83,10 +83,21 @@ function run(win, doc) {
 		if (!t || !t.textContent || !near(parseFloat(t.getAttribute('x')), x(i) + 3, 0.01)) badLabels++;
 	}
 	check('labels follow the zoom', labelled > 2 && badLabels === 0, labelled + ' labelled, ' + badLabels + ' wrong');
+	/* From one zoom to another: click the faded parent. */
+	var pz = api.parent[z], pw = width(z);
+	click(doc, frames[pz].querySelector('rect'));
+	check('zoom to a faded ancestor', api.zoomed() === pz && near(width(pz), full, 0.01) &&
+	      near(width(z), full * api.count[z] / api.count[pz], 0.05) && !hidden(z),
+	      width(pz) + ' ' + width(z));
+	click(doc, frames[z].querySelector('rect'));
+	check('and back into the frame', api.zoomed() === z && near(width(z), pw, 0.01));
 	var unzoom = doc.getElementById('unzoom');
 	check('reset zoom shown', win.getComputedStyle(unzoom).display !== 'none');
 	click(doc, unzoom);
 	check('reset zoom restores', near(width(z), before, 0.01) && (outside < 0 || !hidden(outside)));
+	var order = doc.getElementById('frames').children, inOrder = order.length === n;
+	for (var i = 0; inOrder && i < n; i++) inOrder = order[i] === frames[i];
+	check('frames back in their order', inOrder);
 
 	/* Ctrl-F, answering the prompt. */
 	win.prompt = function () { return '$regex'; };
