@@ -35,19 +35,15 @@ static bool build_id_matches(int fd, const char *want)
 	return !got[0] || !strcmp(got, want);
 }
 
-static int try_open(const char *path, const char *binary_path, const char *build_id, char **found)
+static int try_open(const struct debug_query *q, const char *path, char **found)
 {
-	struct stat a, b;
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
 	/* The debuglink name can be the binary's own name (same directory candidate). */
-	if (!fstat(fd, &a) && !stat(binary_path, &b) && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino) {
-		close(fd);
-		return -ENOENT;
-	}
-	if (!build_id_matches(fd, build_id)) {
+	if (fstat(fd, &st) || (st.st_dev == q->dev && st.st_ino == q->ino) ||
+	    !build_id_matches(fd, q->build_id)) {
 		close(fd);
 		return -ENOENT;
 	}
@@ -80,25 +76,33 @@ static const char *debuglink_name(Elf *elf)
 	return NULL;
 }
 
-static int by_debuglink(const char *binary_path, Elf *binary, const char *build_id, char **found)
+/* The places under one root (the container's, or "" for ours). */
+static int search_root(const struct debug_query *q, const char *root, char **found)
 {
-	const char *link = debuglink_name(binary);
-	if (!link || !*link || binary_path[0] != '/')
-		return -ENOENT;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", binary_path);
-	char *slash = strrchr(dir, '/');
-	*slash = 0;
 	char path[PATH_MAX * 2 + 64];
-	const char *fmts[] = {"%s/%s", "%s/.debug/%s"};
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), fmts[i], dir, link);
-		int fd = try_open(path, binary_path, build_id, found);
+	const char *id = q->build_id;
+	if (id[0] && id[1] && id[2]) {
+		snprintf(path, sizeof(path), "%s%s/.build-id/%.2s/%s.debug", root, debug_root, id,
+			 id + 2);
+		int fd = try_open(q, path, found);
 		if (fd >= 0)
 			return fd;
 	}
-	snprintf(path, sizeof(path), "%s%s/%s", debug_root, dir, link);
-	return try_open(path, binary_path, build_id, found);
+	const char *link = debuglink_name(q->elf);
+	if (!link || !*link || q->path[0] != '/')
+		return -ENOENT;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", q->path);
+	*strrchr(dir, '/') = 0;
+	const char *fmts[] = {"%s%s/%s", "%s%s/.debug/%s"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), fmts[i], root, dir, link);
+		int fd = try_open(q, path, found);
+		if (fd >= 0)
+			return fd;
+	}
+	snprintf(path, sizeof(path), "%s%s%s/%s", root, debug_root, dir, link);
+	return try_open(q, path, found);
 }
 
 /* Last resort, and only when the user configured servers: it may go to the network. One
@@ -131,19 +135,13 @@ static int by_debuginfod(const char *build_id, char **found)
 	return fd;
 }
 
-int debuginfo_find(const char *binary_path, Elf *binary, const char *build_id, char **found)
+int debuginfo_find(const struct debug_query *q, char **found)
 {
 	*found = NULL;
-	if (build_id[0] && build_id[1] && build_id[2]) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", debug_root, build_id,
-			 build_id + 2);
-		int fd = try_open(path, binary_path, build_id, found);
-		if (fd >= 0)
-			return fd;
-	}
-	int fd = by_debuglink(binary_path, binary, build_id, found);
-	if (fd >= 0)
-		return fd;
-	return by_debuginfod(build_id, found);
+	int fd = q->root ? search_root(q, q->root, found) : -ENOENT;
+	if (fd < 0)
+		fd = search_root(q, "", found);
+	if (fd < 0)
+		fd = by_debuginfod(q->build_id, found);
+	return fd;
 }

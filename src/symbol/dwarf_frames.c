@@ -30,8 +30,18 @@ struct unit_index {
 	size_t npieces, pieces_cap;
 };
 
+/* Address range of a compilation unit: found from the units themselves, since clang writes no
+ * .debug_aranges (where dwarf_addrdie looks) unless asked to. */
+struct unit_range {
+	uint64_t lo, hi;
+	Dwarf_Die cudie;
+};
+
 struct dwarf_index {
 	Dwarf *dw;
+	struct unit_range *ranges;
+	size_t nranges, ranges_cap;
+	bool ranges_built;
 	struct addr_map by_offset; /* (unit DIE offset, 0) -> unit index + 1 */
 	struct unit_index **units;
 	size_t nunits, units_cap;
@@ -55,6 +65,7 @@ void dwarf_index_free(struct dwarf_index *ix)
 		free(ix->units[i]);
 	}
 	free(ix->units);
+	free(ix->ranges);
 	addr_map_free(&ix->by_offset);
 	free(ix);
 }
@@ -195,10 +206,80 @@ static int attr_int(Dwarf_Die *die, unsigned int name)
 	return (int)v;
 }
 
+static int cmp_range(const void *pa, const void *pb)
+{
+	const struct unit_range *a = pa, *b = pb;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+static void build_ranges(struct dwarf_index *ix)
+{
+	ix->ranges_built = true;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(ix->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cudie;
+		if (dwarf_offdie(ix->dw, off + hsize, &cudie)) {
+			Dwarf_Addr base, lo, hi;
+			ptrdiff_t r = 0;
+			while ((r = dwarf_ranges(&cudie, r, &base, &lo, &hi)) > 0) {
+				if (hi <= lo)
+					continue;
+				if (VEC_RESERVE(ix->ranges, ix->ranges_cap, ix->nranges + 1))
+					return;
+				ix->ranges[ix->nranges++] = (struct unit_range){lo, hi, cudie};
+			}
+		}
+		off = next;
+	}
+	qsort(ix->ranges, ix->nranges, sizeof(*ix->ranges), cmp_range);
+}
+
+static bool unit_at(struct dwarf_index *ix, uint64_t pc, Dwarf_Die *cudie)
+{
+	if (!ix->ranges_built)
+		build_ranges(ix);
+	size_t lo = 0, hi = ix->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->ranges[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Unit ranges do not nest; a few back covers units that overlap by mistake. */
+	for (size_t i = lo, k = 0; i-- > 0 && k < 4; k++)
+		if (pc < ix->ranges[i].hi) {
+			*cudie = ix->ranges[i].cudie;
+			return true;
+		}
+	return dwarf_addrdie(ix->dw, pc, cudie) != NULL;
+}
+
+/* dwarf_decl_file of libdw 0.188 rejects file index 0, which DWARF 5 (clang's default) uses for
+ * the unit's main source file: resolve the index in the declaring unit's file table here. */
+static const char *decl_file(Dwarf_Die *die)
+{
+	const char *f = dwarf_decl_file(die);
+	if (f)
+		return f;
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Die cu;
+	Dwarf_Files *files;
+	size_t n;
+	if (!dwarf_attr_integrate(die, DW_AT_decl_file, &a) || dwarf_formudata(&a, &idx) ||
+	    !dwarf_cu_die(a.cu, &cu, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    dwarf_getsrcfiles(&cu, &files, &n) || idx >= n)
+		return NULL;
+	f = dwarf_filesrc(files, idx, NULL, NULL);
+	return f && strcmp(f, "???") ? f : NULL;
+}
+
 int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *out, int max)
 {
 	Dwarf_Die cudie;
-	if (!ix || max <= 0 || !dwarf_addrdie(ix->dw, vaddr, &cudie))
+	if (!ix || max <= 0 || !unit_at(ix, vaddr, &cudie))
 		return 0;
 	struct unit_index *u = unit_for(ix, &cudie);
 	if (!u)
@@ -216,7 +297,7 @@ int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *o
 		struct src_frame *o = &out[k++];
 		o->name = die_name(&fn->die);
 		o->line = line;
-		o->decl_file = dwarf_decl_file(&fn->die);
+		o->decl_file = decl_file(&fn->die);
 		o->decl_line = 0;
 		dwarf_decl_line(&fn->die, &o->decl_line);
 		if (!fn->inlined)

@@ -26,7 +26,9 @@ static void image_close(struct elf_image *im)
 	memset(im, 0, sizeof(*im));
 }
 
-/* A private writable mapping: libelf may touch the image, the file never sees it. */
+/* A private writable mapping: libelf may touch the image, the file never sees it. No swap is
+ * reserved for it (MAP_NORESERVE): nothing is written in practice, and hundreds of mapped
+ * libraries must not count against the commit limit. */
 static int image_map_fd(struct elf_image *im, int fd, struct stat *st)
 {
 	memset(im, 0, sizeof(*im));
@@ -34,7 +36,8 @@ static int image_map_fd(struct elf_image *im, int fd, struct stat *st)
 		return -errno;
 	if (!S_ISREG(st->st_mode) || st->st_size < (off_t)sizeof(Elf64_Ehdr))
 		return -ENOEXEC;
-	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_NORESERVE, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	im->data = p;
@@ -102,6 +105,7 @@ void elf_object_free(struct elf_object *o)
 	free(o->plt_names);
 	free(o->segs);
 	free(o->path);
+	free(o->root);
 	free(o->debug_path);
 	free(o);
 }
@@ -122,36 +126,74 @@ static void read_segments(struct elf_object *o)
 	}
 }
 
-/* The GNU build id note, in hex; from the sections (or program headers when stripped of them). */
+/* Looks for the GNU build id among the notes in d; true when found (hex filled in). */
+static bool build_id_in_notes(Elf_Data *d, char *hex, size_t hexlen)
+{
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off;
+	while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name_off, "GNU", 4))
+			continue;
+		const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
+		size_t len = nh.n_descsz;
+		if (len * 2 + 1 > hexlen)
+			len = (hexlen - 1) / 2;
+		for (size_t i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		return true;
+	}
+	return false;
+}
+
+/* The GNU build id note, in hex; from the sections, or the program headers of a file stripped
+ * of its section headers. */
 void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen)
 {
 	hex[0] = 0;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-		while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((char *)d->d_buf + name_off, "GNU", 4))
-				continue;
-			const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
-			size_t len = nh.n_descsz;
-			if (len * 2 + 1 > hexlen)
-				len = (hexlen - 1) / 2;
-			for (size_t i = 0; i < len; i++)
-				snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+		    build_id_in_notes(elf_getdata(scn, NULL), hex, hexlen))
 			return;
-		}
+	}
+	size_t n;
+	if (elf_getphdrnum(elf, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    build_id_in_notes(
+			elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
+			hex, hexlen))
+			return;
 	}
 }
 
-static uint8_t bind_rank(unsigned char bind)
+/* Functions outrank untyped labels (hand-written assembly such as ld.so's _start) at an address
+ * both name; among each, global over weak over local. */
+static uint8_t symbol_rank(int type, unsigned char bind)
 {
-	return bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+	uint8_t b = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+	return type == STT_NOTYPE ? b : (uint8_t)(3 + b);
+}
+
+static bool in_code_section(Elf *elf, size_t shndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = shndx < SHN_LORESERVE ? elf_getscn(elf, shndx) : NULL;
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+static bool wanted_symbol(Elf *elf, const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+	if (sym->st_shndx == SHN_UNDEF || !sym->st_value)
+		return false;
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		return true;
+	return type == STT_NOTYPE && in_code_section(elf, sym->st_shndx);
 }
 
 static void read_symbols(struct sym_table *t, Elf *elf)
@@ -170,17 +212,17 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 			GElf_Sym sym;
 			if (!gelf_getsym(d, (int)i, &sym))
 				break;
-			int type = GELF_ST_TYPE(sym.st_info);
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
-			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			if (!wanted_symbol(elf, &sym))
 				continue;
 			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || !*name)
+			/* Assembler-local and mapping labels are not functions. */
+			if (!name || !*name || name[0] == '$' || !strncmp(name, ".L", 2))
 				continue;
 			struct sym_entry e = {.addr = sym.st_value,
 					      .size = sym.st_size,
 					      .name = name,
-					      .bind_rank = bind_rank(GELF_ST_BIND(sym.st_info))};
+					      .bind_rank = symbol_rank(GELF_ST_TYPE(sym.st_info),
+								       GELF_ST_BIND(sym.st_info))};
 			if (sym_table_add(t, &e))
 				return;
 		}
@@ -249,7 +291,8 @@ static void read_plt(struct elf_object *o)
 static void load_debug_file(struct elf_object *o)
 {
 	char *path = NULL;
-	int fd = debuginfo_find(o->path, o->main.elf, o->build_id, &path);
+	struct debug_query q = {o->root, o->path, o->main.elf, o->build_id, o->dev, o->ino};
+	int fd = debuginfo_find(&q, &path);
 	if (fd < 0)
 		return;
 	struct stat st;

@@ -27,6 +27,7 @@ struct elf_image {
 
 struct elf_object {
 	char *path; /* the name processes map it by ("[vdso]" for the vdso) */
+	char *root; /* "/proc/PID/root" of a container process, for finding its debug file */
 	uint64_t dev, ino;
 	uint32_t id; /* 1-based, unique per symbolizer: cache keys use it */
 	struct elf_image main;

@@ -24,6 +24,7 @@ struct process {
 	size_t n, cap;
 	struct perfmap jit;
 	bool jit_loaded;
+	uint64_t jit_loaded_ns; /* CLOCK_MONOTONIC of the last look for the map */
 };
 
 /* Adds a mapping, replacing whatever it overlaps (like mmap MAP_FIXED). 0 or -ENOMEM. */

@@ -86,13 +86,12 @@ const struct sym_entry *sym_table_find(const struct sym_table *t, uint64_t a)
 		return NULL;
 	size_t i = lo - 1;
 	const struct sym_entry *s = &t->e[i];
-	if (!s->size)
+	if (s->size && a - s->addr < s->size)
 		return s;
-	if (a - s->addr < s->size)
-		return s;
-	/* A large symbol can enclose smaller ones that start after it (nested labels). */
+	/* A sized symbol holding a outranks labels inside it (a sizeless one, or one that
+	 * encloses smaller ones starting after it). */
 	for (size_t j = i, k = 0; j-- > 0 && k < 8; k++)
 		if (t->e[j].size && a - t->e[j].addr < t->e[j].size)
 			return &t->e[j];
-	return NULL;
+	return s->size ? NULL : s;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "symbol/addr_map.h"
@@ -25,6 +26,9 @@
 /* Inline depth kept per location; deeper chains keep their innermost frames. */
 #define MAX_INLINE 16
 /* Cached location ids carry "unresolved" in the top bit, so cache hits still count right. */
+/* Every change of a process's maps starts its entries afresh, leaving the old ones behind: past
+ * this many the address cache is emptied (the object-level caches stay, so refilling is cheap). */
+#define LOC_CACHE_MAX (1u << 22)
 #define UNRESOLVED_BIT 0x80000000u
 
 /* Lines resolved for one (object, address): profile ids, valid for the cached profile only. */
@@ -172,6 +176,7 @@ void sym_process_comm(struct symbolizer *s, int pid, const char *comm, bool exec
 		p->exited = false;
 		perfmap_free(&p->jit);
 		p->jit_loaded = false;
+		p->jit_loaded_ns = 0;
 		maps_changed(s, p);
 	}
 }
@@ -187,6 +192,7 @@ void sym_process_fork(struct symbolizer *s, int ppid, int pid)
 	child->exited = false;
 	perfmap_free(&child->jit);
 	child->jit_loaded = false;
+	child->jit_loaded_ns = 0;
 	if (parent) {
 		set_comm(child, parent->comm);
 		process_copy_maps(child, parent);
@@ -243,7 +249,16 @@ static struct elf_object *vdso_object(struct symbolizer *s)
 	return s->vdso;
 }
 
-static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char *path)
+/* A process whose root is not ours lives in a container: its paths mean files under its root. */
+static bool foreign_root(int pid)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	return !stat(path, &a) && !stat("/", &b) && (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+}
+
+static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char *path, int pid)
 {
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
@@ -255,8 +270,15 @@ static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char
 	if (!o)
 		return NULL;
 	o = register_object(s, o);
-	if (o)
-		addr_map_put(&s->obj_index, st.st_dev, st.st_ino, o->id);
+	if (!o)
+		return NULL;
+	addr_map_put(&s->obj_index, st.st_dev, st.st_ino, o->id);
+	if (pid > 0 && foreign_root(pid)) {
+		if (asprintf(&o->root, "/proc/%d/root", pid) < 0)
+			o->root = NULL;
+		/* Its debug files are reachable only while it lives: look for them now. */
+		elf_object_parse(o);
+	}
 	return o;
 }
 
@@ -284,7 +306,7 @@ static struct elf_object *open_object(struct symbolizer *s, int pid, uint64_t st
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	struct elf_object *o = object_for_fd(s, fd, path);
+	struct elf_object *o = object_for_fd(s, fd, path, pid);
 	close(fd);
 	return o;
 }
@@ -535,25 +557,86 @@ static uint32_t profile_mapping(struct symbolizer *s, struct kiln_profile *p, co
 	return kiln_profile_mapping(p, &km);
 }
 
+/* The pid a process knows itself by (the last NSpid entry): inside a container it is not the
+ * host's, and its JIT writes /tmp/perf-<that pid>.map under the container's root. */
+static int namespace_pid(int pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	int ns = pid;
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		char *save = NULL;
+		for (char *tok = strtok_r(line + 6, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			ns = atoi(tok);
+		break;
+	}
+	fclose(f);
+	return ns;
+}
+
+static void jit_map_path(const struct process *pr, char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/perf-%d.map", pr->pid);
+	if (pr->exited || !access(path, R_OK))
+		return;
+	int ns = namespace_pid(pr->pid);
+	if (ns != pr->pid)
+		snprintf(path, len, "/proc/%d/root/tmp/perf-%d.map", pr->pid, ns);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A busy JIT appends all the time; reading its whole map again for every address it has not
+ * written yet would be quadratic, so a grown map is read again at most this often. */
+#define JIT_RELOAD_NS (50 * 1000000ull)
+/* Most processes have no map: looked for again (it may appear) at most this often, so stray
+ * addresses do not cost a few system calls each. */
+#define JIT_RETRY_NS (1000 * 1000000ull)
+
 /* JIT code: the process's perf map, read again when the JIT has appended to it since. */
 static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pr->pid);
+	uint64_t now = now_ns();
 	if (pr->jit_loaded) {
 		const struct sym_entry *e = sym_table_find(&pr->jit.syms, addr);
-		if (e)
+		if (e || now - pr->jit_loaded_ns < JIT_RELOAD_NS)
 			return e;
-		struct stat st;
-		if (stat(path, &st) || st.st_size == pr->jit.size)
-			return NULL;
-		perfmap_free(&pr->jit);
-		pr->jit_loaded = false;
-	}
-	if (perfmap_load(&pr->jit, path))
+	} else if (pr->jit_loaded_ns && now - pr->jit_loaded_ns < JIT_RETRY_NS) {
 		return NULL;
-	pr->jit_loaded = true;
-	return sym_table_find(&pr->jit.syms, addr);
+	}
+	char path[96];
+	jit_map_path(pr, path, sizeof(path));
+	struct stat st;
+	pr->jit_loaded_ns = now;
+	if (stat(path, &st) || (pr->jit_loaded && st.st_size == pr->jit.size))
+		return NULL;
+	perfmap_free(&pr->jit);
+	pr->jit_loaded = !perfmap_load(&pr->jit, path);
+	return pr->jit_loaded ? sym_table_find(&pr->jit.syms, addr) : NULL;
+}
+
+/* JIT frames sit in a mapping named after the perf map, as perf names their dso: readers of the
+ * profile (pprof) tell JIT code by that name. */
+static uint32_t jit_mapping(struct kiln_profile *p, const struct process *pr, const struct vmap *m,
+			    const struct sym_entry *j)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "/tmp/perf-%d.map", pr->pid);
+	struct kiln_mapping km = {.start = m ? m->start : j->addr,
+				  .limit = m ? m->end : j->addr + j->size,
+				  .filename = kiln_profile_intern_cstr(p, name)};
+	return km.filename ? kiln_profile_mapping(p, &km) : 0;
 }
 
 static uint32_t resolve_user(struct symbolizer *s, struct kiln_profile *p, struct process *pr,
@@ -577,6 +660,7 @@ static uint32_t resolve_user(struct symbolizer *s, struct kiln_profile *p, struc
 	if (j) {
 		*resolved = true;
 		struct kiln_line l = {plain_function(p, j->name), 0};
+		mapping = jit_mapping(p, pr, m, j);
 		return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_JIT, &l, 1)
 				  : 0;
 	}
@@ -601,6 +685,8 @@ static uint32_t user_location(struct symbolizer *s, struct kiln_profile *p, int 
 		if (!loc)
 			return 0;
 		v = loc | (resolved ? 0 : UNRESOLVED_BIT);
+		if (s->loc_cache.count >= LOC_CACHE_MAX)
+			addr_map_clear(&s->loc_cache);
 		addr_map_put(&s->loc_cache, key, addr, v);
 	}
 	if (v & UNRESOLVED_BIT)
@@ -698,4 +784,9 @@ uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, ui
 void sym_get_stats(const struct symbolizer *s, struct sym_stats *out)
 {
 	*out = s->stats;
+	out->processes = s->nprocs;
+	out->elf_files = s->nobjs;
+	out->debug_files = 0;
+	for (size_t i = 0; i < s->nobjs; i++)
+		out->debug_files += s->objs[i]->debug.elf != NULL;
 }

@@ -57,6 +57,9 @@ struct sym_stats {
 	uint64_t user_resolved, user_unresolved;
 	uint64_t kernel_resolved, kernel_unresolved;
 	bool kernel_addresses_hidden; /* kptr_restrict: kallsyms shows zeros */
+	uint64_t processes;	      /* tracked, exited ones included */
+	uint64_t elf_files;	      /* distinct files opened (shared between processes) */
+	uint64_t debug_files;	      /* separate debug files found for them */
 };
 void sym_get_stats(const struct symbolizer *s, struct sym_stats *out);
 

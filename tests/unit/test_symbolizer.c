@@ -13,13 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "symbol/debuginfo.h"
 #include "symbol/demangle.h"
+#include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
 
 /* Functions whose addresses the tests resolve; noinline keeps them real, distinct functions. */
@@ -49,14 +52,31 @@ __attribute__((noinline)) int kiln_symtest_outer(volatile int *v)
 	return s * 3;
 }
 
+/* The model's interned keys are packed, not aligned: read them by copy. */
+static struct kiln_function get_fn(struct kiln_profile *p, uint32_t id)
+{
+	struct kiln_function f = {0};
+	const void *k = kiln_profile_get_function(p, id);
+	if (k)
+		memcpy(&f, k, sizeof(f));
+	return f;
+}
+
+static struct kiln_mapping get_map(struct kiln_profile *p, uint32_t id)
+{
+	struct kiln_mapping m = {0};
+	const void *k = kiln_profile_get_mapping(p, id);
+	if (k)
+		memcpy(&m, k, sizeof(m));
+	return m;
+}
+
 static const char *fn_name(struct kiln_profile *p, uint32_t loc, uint32_t line)
 {
 	const struct kiln_location *l = kiln_profile_get_location(p, loc);
 	if (!l || line >= l->nlines)
 		return "";
-	const struct kiln_function *f =
-	    kiln_profile_get_function(p, p->lines[l->first_line + line].function);
-	return f ? kiln_profile_str(p, f->name) : "";
+	return kiln_profile_str(p, get_fn(p, p->lines[l->first_line + line].function).name);
 }
 
 static const struct kiln_line *loc_line(struct kiln_profile *p, uint32_t loc, uint32_t line)
@@ -100,15 +120,15 @@ static void own_functions_resolve(void **state)
 	assert_int_equal(la->kind, KILN_FRAME_USER);
 	assert_int_equal(la->address, (uint64_t)(uintptr_t)kiln_symtest_alpha + 2);
 	/* The mapping is the test binary, with the build id the linker put in. */
-	const struct kiln_mapping *m = kiln_profile_get_mapping(p, la->mapping);
-	assert_non_null(m);
-	assert_non_null(strstr(kiln_profile_str(p, m->filename), "test_symbolizer"));
-	assert_true(strlen(kiln_profile_str(p, m->build_id)) >= 16);
+	assert_int_not_equal(la->mapping, 0);
+	struct kiln_mapping m = get_map(p, la->mapping);
+	assert_non_null(strstr(kiln_profile_str(p, m.filename), "test_symbolizer"));
+	assert_true(strlen(kiln_profile_str(p, m.build_id)) >= 16);
 	/* DWARF: the function's file and a line inside it. */
-	const struct kiln_function *f = kiln_profile_get_function(p, loc_line(p, a, 0)->function);
-	assert_non_null(strstr(kiln_profile_str(p, f->filename), "test_symbolizer.c"));
-	assert_true(loc_line(p, a, 0)->line >= f->start_line);
-	assert_true(f->start_line > 0);
+	struct kiln_function f = get_fn(p, loc_line(p, a, 0)->function);
+	assert_non_null(strstr(kiln_profile_str(p, f.filename), "test_symbolizer.c"));
+	assert_true(loc_line(p, a, 0)->line >= f.start_line);
+	assert_true(f.start_line > 0);
 	/* The same address again is the same location, from the cache. */
 	assert_int_equal(
 	    a, sym_user_location(s, p, getpid(), (uint64_t)(uintptr_t)kiln_symtest_alpha + 2));
@@ -132,9 +152,8 @@ static void libc_function_resolves(void **state)
 	uint32_t loc = sym_user_location(s, p, getpid(), (uint64_t)(uintptr_t)fn + 8);
 	assert_string_equal(fn_name(p, loc, kiln_profile_get_location(p, loc)->nlines - 1),
 			    "getenv");
-	const struct kiln_mapping *m =
-	    kiln_profile_get_mapping(p, kiln_profile_get_location(p, loc)->mapping);
-	assert_non_null(strstr(kiln_profile_str(p, m->filename), "libc.so"));
+	struct kiln_mapping m = get_map(p, kiln_profile_get_location(p, loc)->mapping);
+	assert_non_null(strstr(kiln_profile_str(p, m.filename), "libc.so"));
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
@@ -243,9 +262,8 @@ static void module_symbols_resolve(void **state)
 			    "do_work");
 	uint32_t m = sym_kernel_location(s, p, 0xffffffffc0001010);
 	assert_string_equal(fn_name(p, m, 0), "mod_fn");
-	const struct kiln_mapping *map =
-	    kiln_profile_get_mapping(p, kiln_profile_get_location(p, m)->mapping);
-	assert_string_equal(kiln_profile_str(p, map->filename), "[mymod]");
+	struct kiln_mapping map = get_map(p, kiln_profile_get_location(p, m)->mapping);
+	assert_string_equal(kiln_profile_str(p, map.filename), "[mymod]");
 	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffffc0001090), 0),
 			    "mod_other");
 	/* Below the first symbol, and far past the last of a module: unknown. */
@@ -253,6 +271,54 @@ static void module_symbols_resolve(void **state)
 			    "[unknown]");
 	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffffc1000000), 0),
 			    "[unknown]");
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+/* Malformed kallsyms and perf maps: bad lines are skipped, nothing crashes, good lines count. */
+static void malformed_symbol_files_are_survived(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kiln-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "garbage line\n\nffffffff81000000\nffffffff81000000 T\n"
+			    "zzzz T bad_hex\nffffffff81000100 TT two_letters\n"
+			    "ffffffff81000200 T good_one\nffffffff81000300 t unterminated\t[mod";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_load_kallsyms(s, path), 0);
+	unlink(path);
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000210), 0),
+			    "good_one");
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000310), 0),
+			    "unterminated");
+	assert_int_equal(sym_load_kallsyms(s, "/nonexistent/kallsyms"), -ENOENT);
+	assert_string_equal(fn_name(p, sym_kernel_location(s, p, 0xffffffff81000210), 0),
+			    "[unknown]");
+
+	void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(code != MAP_FAILED);
+	uint64_t base = (uint64_t)(uintptr_t)code;
+	char map[64];
+	snprintf(map, sizeof(map), "/tmp/perf-%d.map", getpid());
+	FILE *f = fopen(map, "w");
+	fprintf(f, "nonsense\n%" PRIx64 "\n%" PRIx64 " zz name\n%" PRIx64 " 10\n", base, base,
+		base);
+	fprintf(f, "%" PRIx64 " 20 fine_one\n%" PRIx64 " 20 still_being_wri", base + 0x40,
+		base + 0x80);
+	fclose(f);
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x44), 0),
+			    "fine_one");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x84), 0),
+			    "[unknown]");
+	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 4), 0),
+			    "[unknown]");
+	unlink(map);
+	munmap(code, 4096);
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
@@ -279,16 +345,80 @@ static void jit_perf_map_names_frames(void **state)
 	uint32_t c = sym_user_location(s, p, getpid(), base + 0x1000);
 	assert_string_equal(fn_name(p, a, 0), "LazyCompile:*hot_loop app.js:12");
 	assert_int_equal(kiln_profile_get_location(p, a)->kind, KILN_FRAME_JIT);
+	struct kiln_mapping jm = get_map(p, kiln_profile_get_location(p, a)->mapping);
+	assert_string_equal(kiln_profile_str(p, jm.filename), path);
 	assert_string_equal(fn_name(p, b, 0), "Interpreter stub");
 	assert_string_equal(fn_name(p, c, 0), "[unknown]");
-	/* The JIT appends a function later: the map is read again. */
+	/* The JIT appends a function later: the map is read again (not more than every 50 ms). */
 	f = fopen(path, "a");
 	fprintf(f, "%" PRIx64 " 80 late_function\n", base + 0x1000);
 	fclose(f);
+	usleep(60 * 1000);
 	assert_string_equal(fn_name(p, sym_user_location(s, p, getpid(), base + 0x1010), 0),
 			    "late_function");
 	unlink(path);
 	munmap(code, 8192);
+	kiln_profile_free(p);
+	symbolizer_free(s);
+}
+
+/* A JIT in a container: pid 1 of its own pid namespace writes /tmp/perf-1.map, found through
+ * the host pid's root and NSpid. */
+static void jit_map_in_pid_namespace(void **state)
+{
+	(void)state;
+	if (!access("/tmp/perf-1.map", F_OK) || geteuid() != 0) {
+		skip(); /* needs root for the namespace, and the name free */
+		return;
+	}
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t helper = fork();
+	assert_true(helper >= 0);
+	if (!helper) {
+		close(pfd[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		pid_t jit = fork();
+		if (jit == 0) {
+			void *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			FILE *f = fopen("/tmp/perf-1.map", "w");
+			if (code == MAP_FAILED || !f || getpid() != 1)
+				_exit(1);
+			fprintf(f, "%" PRIx64 " 200 jitted_in_container\n",
+				(uint64_t)(uintptr_t)code);
+			fclose(f);
+			dprintf(pfd[1], "addr %" PRIx64 "\n", (uint64_t)(uintptr_t)code);
+			pause();
+			_exit(0);
+		}
+		dprintf(pfd[1], "pid %d\n", (int)jit);
+		waitpid(jit, NULL, 0);
+		_exit(0);
+	}
+	close(pfd[1]);
+	FILE *r = fdopen(pfd[0], "r");
+	/* The helper prints the JIT's host pid, the JIT its address, in either order. */
+	char line[64];
+	int pid = 0;
+	uint64_t code = 0;
+	for (int i = 0; i < 2 && fgets(line, sizeof(line), r); i++)
+		if (sscanf(line, "pid %d", &pid) != 1)
+			sscanf(line, "addr %" SCNx64, &code);
+	fclose(r);
+	bool got = pid > 0 && code;
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	int scanned = got ? sym_scan_process(s, pid) : -1;
+	uint32_t loc = got ? sym_user_location(s, p, pid, code + 0x10) : 0;
+	if (got)
+		kill(pid, SIGKILL);
+	waitpid(helper, NULL, 0);
+	unlink("/tmp/perf-1.map");
+	assert_true(got);
+	assert_int_equal(scanned, 0);
+	assert_string_equal(fn_name(p, loc, 0), "jitted_in_container");
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
@@ -340,6 +470,9 @@ static void sideband_records_track_processes(void **state)
 	struct symbolizer *s = symbolizer_new();
 	struct kiln_profile *p = kiln_profile_new();
 	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	struct sym_stats st;
+	sym_get_stats(s, &st);
+	uint64_t files = st.elf_files;
 	/* Replay this process's own mapping of the test binary as an MMAP2 record of pid 77. */
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[1024];
@@ -364,6 +497,10 @@ static void sideband_records_track_processes(void **state)
 	sym_process_fork(s, 77, 78);
 	assert_string_equal(sym_process_name(s, 78), "worker");
 	assert_string_equal(fn_name(p, sym_user_location(s, p, 78, fn), 0), "kiln_symtest_alpha");
+	/* Three processes map the test binary: it was opened once. */
+	sym_get_stats(s, &st);
+	assert_int_equal(st.elf_files, files);
+	assert_int_equal(st.processes, 3);
 	sym_process_comm(s, 78, "other", true);
 	assert_string_equal(fn_name(p, sym_user_location(s, p, 78, fn), 0), "[unknown]");
 	assert_string_equal(sym_process_name(s, 78), "other");
@@ -470,6 +607,127 @@ static void repeated_lookups_are_cheap(void **state)
 	symbolizer_free(s);
 }
 
+/* Builds src (written to a temporary file ending in ext) with the compiler command, runs it, and
+ * reads the hex address it prints; the program then waits to be killed. 0 when the compiler is
+ * not there. */
+static pid_t build_and_run(const char *compile, const char *ext, const char *src, uint64_t *addr)
+{
+	char dir[] = "/tmp/kiln-symtest-XXXXXX";
+	if (!mkdtemp(dir))
+		return 0;
+	char path[128], bin[128], cmd[512];
+	snprintf(path, sizeof(path), "%s/prog%s", dir, ext);
+	snprintf(bin, sizeof(bin), "%s/prog", dir);
+	FILE *f = fopen(path, "w");
+	fputs(src, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && %s -o %s %s >/dev/null 2>&1", dir, compile, bin, path);
+	pid_t pid = 0;
+	int pfd[2];
+	if (system(cmd) == 0 && pipe(pfd) == 0) {
+		pid = fork();
+		if (!pid) {
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			execl(bin, bin, (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		char line[64] = "";
+		FILE *r = fdopen(pfd[0], "r");
+		if (!fgets(line, sizeof(line), r))
+			line[0] = 0;
+		fclose(r);
+		*addr = strtoull(line, NULL, 16);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		print_message("could not remove %s\n", dir);
+	return pid;
+}
+
+/* Real C++ and Rust binaries: the symbol table has mangled names, the profile shows both. */
+static void compiled_cpp_and_rust_are_demangled(void **state)
+{
+	(void)state;
+	static const char cpp[] =
+	    "namespace ns { template <class T> struct W {\n"
+	    "  __attribute__((noinline)) static T run(T x) { return x * 3; } }; }\n"
+	    "extern \"C\" int printf(const char *, ...);\n"
+	    "extern \"C\" int fflush(void *);\n"
+	    "extern \"C\" int pause(void);\n"
+	    "int main() { printf(\"%p\\n\", (void *)&ns::W<int>::run); fflush(0); pause();\n"
+	    "  return ns::W<int>::run(1); }\n";
+	static const char rust[] =
+	    "#[inline(never)] pub fn work(x: u64) -> u64 { x.wrapping_mul(3) }\n"
+	    "fn main() { println!(\"{:x}\", work as fn(u64) -> u64 as usize);\n"
+	    "  std::thread::sleep(std::time::Duration::from_secs(60)); work(1); }\n";
+	struct {
+		const char *compile, *ext, *src, *name, *raw_prefix;
+	} progs[] = {
+	    {"c++ -O1", ".cc", cpp, "ns::W<int>::run(int)", "_ZN2ns1WIiE3runEi"},
+	    /* Legacy (_ZN...17h<hash>E) or v0 (_R...) mangling, whichever this rustc uses. */
+	    {"rustc -C opt-level=1", ".rs", rust, "prog::work", "_"},
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		uint64_t addr = 0;
+		pid_t pid = build_and_run(progs[i].compile, progs[i].ext, progs[i].src, &addr);
+		if (!pid) {
+			print_message("%s: no compiler, not checked\n", progs[i].compile);
+			continue;
+		}
+		struct symbolizer *s = symbolizer_new();
+		struct kiln_profile *p = kiln_profile_new();
+		int scanned = sym_scan_process(s, pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		assert_int_equal(scanned, 0);
+		assert_true(addr != 0);
+		uint32_t loc = sym_user_location(s, p, pid, addr);
+		const struct kiln_location *l = kiln_profile_get_location(p, loc);
+		struct kiln_function fn =
+		    get_fn(p, p->lines[l->first_line + l->nlines - 1].function);
+		assert_string_equal(kiln_profile_str(p, fn.name), progs[i].name);
+		const char *raw = kiln_profile_str(p, fn.system_name);
+		assert_memory_equal(raw, progs[i].raw_prefix, strlen(progs[i].raw_prefix));
+		assert_string_not_equal(raw, progs[i].name);
+		kiln_profile_free(p);
+		symbolizer_free(s);
+	}
+}
+
+/* The lookup rules every symbol source shares: containment by size, labels without size reach
+ * the next symbol, one best name per address. */
+static void symbol_table_rules(void **state)
+{
+	(void)state;
+	struct sym_table t = {0};
+	struct sym_entry e[] = {
+	    {.addr = 0x1000, .size = 0x100, .name = "__GI_strlen", .bind_rank = 3},
+	    {.addr = 0x1000, .size = 0x100, .name = "strlen", .bind_rank = 3},
+	    {.addr = 0x1000, .size = 0, .name = "strlen_label", .bind_rank = 0},
+	    {.addr = 0x1040, .size = 0, .name = "inner_label", .bind_rank = 0},
+	    {.addr = 0x2000, .size = 0x10, .name = "foo.localalias", .bind_rank = 3},
+	    {.addr = 0x2000, .size = 0x10, .name = "foo", .bind_rank = 3},
+	    {.addr = 0x3000, .size = 0, .name = "asm_entry", .bind_rank = 1},
+	    {.addr = 0x4000, .size = 0x20, .name = "weak_one", .bind_rank = 4},
+	    {.addr = 0x4000, .size = 0x20, .name = "global_one", .bind_rank = 5},
+	};
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		assert_int_equal(sym_table_add(&t, &e[i]), 0);
+	sym_table_finish(&t);
+	assert_null(sym_table_find(&t, 0xfff));
+	assert_string_equal(sym_table_find(&t, 0x1000)->name, "strlen");
+	assert_string_equal(sym_table_find(&t, 0x1050)->name, "strlen");
+	assert_string_equal(sym_table_find(&t, 0x1100)->name, "inner_label");
+	assert_string_equal(sym_table_find(&t, 0x2008)->name, "foo");
+	assert_null(sym_table_find(&t, 0x2010));
+	assert_string_equal(sym_table_find(&t, 0x3fff)->name, "asm_entry");
+	assert_string_equal(sym_table_find(&t, 0x401f)->name, "global_one");
+	assert_null(sym_table_find(&t, 0x4020));
+	sym_table_free(&t);
+}
+
 /* A copy of this binary runs, reports where alpha is, and its file is deleted: only
  * /proc/PID/map_files still reaches the code, and the symbols must come from there. */
 static void deleted_binary_resolves(void **state)
@@ -516,9 +774,8 @@ static void deleted_binary_resolves(void **state)
 	unlink(copy);
 	uint32_t loc = sym_user_location(s, p, pid, alpha + 1);
 	assert_string_equal(fn_name(p, loc, 0), "kiln_symtest_alpha");
-	const struct kiln_mapping *m =
-	    kiln_profile_get_mapping(p, kiln_profile_get_location(p, loc)->mapping);
-	assert_string_equal(kiln_profile_str(p, m->filename), copy);
+	struct kiln_mapping m = get_map(p, kiln_profile_get_location(p, loc)->mapping);
+	assert_string_equal(kiln_profile_str(p, m.filename), copy);
 	kiln_profile_free(p);
 	symbolizer_free(s);
 }
@@ -548,6 +805,74 @@ static void plt_stubs_are_named(void **state)
 	assert_true(fork_stub);
 	kiln_profile_free(p);
 	symbolizer_free(s);
+}
+
+/* Runs a stripped copy of this binary whose symbols and lines live only in a separate debug
+ * file, placed by build id (under a test debug root) or named by .gnu_debuglink. */
+static void stripped_binary_finds_debug_file(void **state)
+{
+	(void)state;
+	if (system("command -v objcopy >/dev/null")) {
+		skip();
+		return;
+	}
+	char dir[] = "/tmp/kiln-symtest-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[1024], bin[128];
+	snprintf(bin, sizeof(bin), "%s/stripped", dir);
+	/* The debug file goes under .build-id/xx/rest.debug of the test root. */
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; objcopy --only-keep-debug /proc/%d/exe full.debug;"
+		 "objcopy --strip-all /proc/%d/exe stripped;"
+		 "id=$(readelf -n stripped | sed -n 's/.*Build ID: *//p');"
+		 "mkdir -p root/.build-id/${id%%${id#??}}; cp full.debug "
+		 "root/.build-id/${id%%${id#??}}/${id#??}.debug;"
+		 "objcopy --add-gnu-debuglink=full.debug stripped linked; mkdir .debug; mv "
+		 "full.debug .debug/",
+		 dir, getpid(), getpid());
+	assert_int_equal(system(cmd), 0);
+	char root[160], empty[160];
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(empty, sizeof(empty), "%s/none", dir);
+	struct {
+		const char *name, *debug_root;
+	} cases[] = {{"stripped", root}, {"linked", empty}};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(bin, sizeof(bin), "%s/%s", dir, cases[i].name);
+		debuginfo_set_root(cases[i].debug_root);
+		int pfd[2];
+		assert_int_equal(pipe(pfd), 0);
+		pid_t pid = fork();
+		if (!pid) {
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			execl(bin, bin, "--report-alpha", (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		char line[64] = "";
+		FILE *r = fdopen(pfd[0], "r");
+		assert_non_null(fgets(line, sizeof(line), r));
+		fclose(r);
+		uint64_t alpha = strtoull(line, NULL, 16);
+		struct symbolizer *s = symbolizer_new();
+		struct kiln_profile *p = kiln_profile_new();
+		int scanned = sym_scan_process(s, pid);
+		uint32_t loc = sym_user_location(s, p, pid, alpha + 1);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		debuginfo_set_root(NULL);
+		assert_int_equal(scanned, 0);
+		assert_string_equal(fn_name(p, loc, 0), "kiln_symtest_alpha");
+		assert_true(loc_line(p, loc, 0)->line > 0);
+		struct sym_stats st;
+		sym_get_stats(s, &st);
+		assert_true(st.debug_files >= 1);
+		kiln_profile_free(p);
+		symbolizer_free(s);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* The vdso has no file: its image comes from memory, and it has symbols. */
@@ -588,7 +913,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(hidden_kernel_addresses_are_reported),
 	    cmocka_unit_test(module_symbols_resolve),
 	    cmocka_unit_test(jit_perf_map_names_frames),
+	    cmocka_unit_test(malformed_symbol_files_are_survived),
 	    cmocka_unit_test(exited_process_stays_resolvable),
+	    cmocka_unit_test(jit_map_in_pid_namespace),
 	    cmocka_unit_test(sideband_records_track_processes),
 	    cmocka_unit_test(inline_frames_and_lines),
 	    cmocka_unit_test(return_addresses_use_the_call),
@@ -596,7 +923,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(repeated_lookups_are_cheap),
 	    cmocka_unit_test(deleted_binary_resolves),
 	    cmocka_unit_test(vdso_resolves),
+	    cmocka_unit_test(stripped_binary_finds_debug_file),
 	    cmocka_unit_test(plt_stubs_are_named),
+	    cmocka_unit_test(symbol_table_rules),
+	    cmocka_unit_test(compiled_cpp_and_rust_are_demangled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

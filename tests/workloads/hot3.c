@@ -7,13 +7,15 @@ static volatile unsigned long sink;
 
 #define UNIT 200000UL
 
-static inline __attribute__((always_inline)) void spin(unsigned long n)
-{
-	unsigned long x = sink;
-	for (unsigned long i = 0; i < n; i++)
-		x = x * 6364136223846793005UL + 1442695040888963407UL;
-	sink = x;
-}
+/* A macro, not an inline function: the leaves must be the innermost frames, and the symbolizer
+ * shows inlined functions as frames of their own (from DWARF). */
+#define spin(n)                                                                                    \
+	do {                                                                                       \
+		unsigned long x_ = sink;                                                           \
+		for (unsigned long i_ = 0; i_ < (n); i_++)                                         \
+			x_ = x_ * 6364136223846793005UL + 1442695040888963407UL;                   \
+		sink = x_;                                                                         \
+	} while (0)
 
 __attribute__((noinline)) void leaf_a(void) { spin(6 * UNIT); }
 __attribute__((noinline)) void leaf_b(void) { spin(3 * UNIT); }
