@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcmocka-dev
       libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libtraceevent-dev libtracefs-dev
-      systemtap-sdt-dev pkg-config linux-perf cppcheck clang-format strace golang-go)
+      systemtap-sdt-dev pkg-config linux-perf cppcheck clang-format strace golang-go bpftrace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -286,7 +286,7 @@ int trace_syscalls_run(struct trace_opts *o)
 	if (!err && o->target.child)
 		err = trace_release_command(o);
 	while (!err && !trace_stop) {
-		int n = sc_tracer_poll(t, 100);
+		int n = sc_tracer_poll(t, 50);
 		if (n < 0) {
 			kiln_error("reading the event ring buffer: %s", strerror(-n));
 			err = n;
