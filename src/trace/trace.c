@@ -303,9 +303,9 @@ static int parse_args(struct trace_opts *o, int argc, char **argv)
 	if (pids && (err = target_parse_pids(&o->target, pids)))
 		return err;
 	o->target.system_wide = system_wide;
-	if (!o->nevents)
+	if (!o->nevents && !o->latency)
 		o->syscalls = true;
-	if (o->nevents && o->syscalls) {
+	if ((o->nevents || o->latency) && o->syscalls) {
 		kiln_error("trace: syscalls and other events cannot be traced in one run yet; use "
 			   "tracepoints raw_syscalls:sys_enter/sys_exit or run twice");
 		return -EINVAL;
