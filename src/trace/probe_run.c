@@ -295,22 +295,41 @@ static void print_aggs(struct prun *r)
 		uint64_t *slots = calloc(nslots, sizeof(*slots));
 		if (!slots)
 			return;
-		for (size_t i = 0; i < r->nents;) {
+		/* groups in bpftrace's order: smallest total first */
+		struct group {
+			size_t from, to;
+			uint64_t total;
+		} *groups = calloc(r->nents, sizeof(*groups));
+		size_t ng = 0;
+		for (size_t i = 0; groups && i < r->nents; ng++) {
 			size_t j = i;
-			memset(slots, 0, nslots * sizeof(*slots));
+			uint64_t total = 0;
 			for (; j < r->nents && same_group(&r->ents[i].key, &r->ents[j].key); j++)
+				total += r->ents[j].val.count;
+			groups[ng] = (struct group){i, j, total};
+			i = j;
+		}
+		for (size_t a = 1; a < ng; a++) /* stable insertion sort: few groups */
+			for (size_t b = a; b > 0 && groups[b - 1].total > groups[b].total; b--) {
+				struct group tmp = groups[b];
+				groups[b] = groups[b - 1];
+				groups[b - 1] = tmp;
+			}
+		for (size_t g = 0; g < ng; g++) {
+			memset(slots, 0, nslots * sizeof(*slots));
+			for (size_t j = groups[g].from; j < groups[g].to; j++)
 				if (r->ents[j].key.slot >= 0 && r->ents[j].key.slot < nslots)
 					slots[r->ents[j].key.slot] += r->ents[j].val.count;
 			sc_text_reset(l);
-			put_key(r, l, &r->ents[i].key);
+			put_key(r, l, &r->ents[groups[g].from].key);
 			fprintf(f, "%s:\n", l->buf);
 			if (r->agg == PR_AGG_HIST)
 				hist_print(f, slots, nslots);
 			else
 				lhist_print(f, slots, nslots, r->lh_min, r->lh_max, r->lh_step);
 			fputc('\n', f);
-			i = j;
 		}
+		free(groups);
 		free(slots);
 		return;
 	}

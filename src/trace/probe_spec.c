@@ -140,8 +140,8 @@ static int unknown_event(const struct pr_spec *e)
 			   e->label);
 	} else if (!sys_ok) {
 		const char *c = closest(systems, e->sys);
-		kiln_error("-e %s: no tracepoint subsystem '%s'; did you mean '%s'? ('kiln trace "
-			   "-l' is not needed: ls /sys/kernel/tracing/events)",
+		kiln_error("-e %s: no tracepoint subsystem '%s'; did you mean '%s'? (ls "
+			   "/sys/kernel/tracing/events lists them)",
 			   e->label, e->sys, c ? c : "?");
 	} else {
 		char **events = tracefs_system_events(NULL, e->sys);
