@@ -119,18 +119,24 @@ static void put_tp_fields(struct prun *r, const struct pr_spec *e, const struct 
 	}
 }
 
+static void put_values_json(struct sc_text *l, const struct pr_spec *e, const struct pr_event *ev)
+{
+	if (e->kind == PR_URETPROBE) {
+		sc_text_printf(l, "\"retval\":%lld", (long long)ev->vals[0]);
+		return;
+	}
+	for (unsigned i = 0; i < ev->nvals && i < PR_NVALS; i++)
+		sc_text_printf(l, "%s\"arg%u\":%lld", i ? "," : "", i, (long long)ev->vals[i]);
+}
+
 static void put_json_fields(struct prun *r, const struct pr_spec *e, const struct pr_event *ev)
 {
 	struct sc_text *l = &r->line;
 	sc_text_puts(l, ",\"fields\":{");
 	if (e->kind == PR_TRACEPOINT) {
 		put_tp_fields(r, e, ev, true);
-	} else if (e->kind == PR_URETPROBE) {
-		sc_text_printf(l, "\"retval\":%lld", (long long)ev->vals[0]);
 	} else {
-		for (unsigned i = 0; i < ev->nvals && i < PR_NVALS; i++)
-			sc_text_printf(l, "%s\"arg%u\":%lld", i ? "," : "", i,
-				       (long long)ev->vals[i]);
+		put_values_json(l, e, ev);
 	}
 	sc_text_putc(l, '}');
 }
@@ -152,6 +158,22 @@ static int on_event(void *ctx, const struct pr_event *ev, size_t size)
 		r->lost_seen = ev->lost;
 	}
 	sc_text_reset(l);
+	if (r->o->chrome) { /* single events are instants on their thread's track */
+		trace_chrome_begin(r->o);
+		sc_text_puts(l, "{\"name\":");
+		sc_text_json(l, e->label, strlen(e->label));
+		sc_text_printf(
+		    l, ",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":%u,\"tid\":%u,\"args\":{",
+		    ev->ts / 1e3, ev->pid, ev->tid);
+		if (e->kind == PR_TRACEPOINT)
+			put_tp_fields(r, e, ev, true);
+		else
+			put_values_json(l, e, ev);
+		sc_text_puts(l, "}}");
+		fwrite(l->buf, 1, l->len, r->o->out);
+		r->events++;
+		return 0;
+	}
 	if (r->o->json) {
 		sc_text_printf(l, "{\"ts\":%.6f,\"pid\":%u,\"tid\":%u,\"cpu\":%u,\"comm\":",
 			       (ev->ts + r->mono_to_real_ns) / 1e9, ev->pid, ev->tid, ev->cpu);

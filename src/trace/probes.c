@@ -84,21 +84,24 @@ static struct bpf_link *attach_one(struct pr_tracer *t, const struct pr_spec *e,
 {
 	switch (e->kind) {
 	case PR_TRACEPOINT: {
-		LIBBPF_OPTS(bpf_tracepoint_opts, o, .bpf_cookie = idx);
+		struct bpf_tracepoint_opts o = {.sz = sizeof(struct bpf_tracepoint_opts),
+						.bpf_cookie = idx};
 		return bpf_program__attach_tracepoint_opts(t->skel->progs.pr_tracepoint, e->sys,
 							   e->name, &o);
 	}
 	case PR_UPROBE:
 	case PR_URETPROBE: {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = idx, .func_name = e->func,
-			    .retprobe = e->kind == PR_URETPROBE);
+		struct bpf_uprobe_opts o = {.sz = sizeof(struct bpf_uprobe_opts),
+					    .bpf_cookie = idx,
+					    .func_name = e->func,
+					    .retprobe = e->kind == PR_URETPROBE};
 		return bpf_program__attach_uprobe_opts(e->kind == PR_URETPROBE
 							   ? t->skel->progs.pr_uretprobe
 							   : t->skel->progs.pr_uprobe,
 						       -1, e->path, 0, &o);
 	}
 	case PR_USDT: {
-		LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = idx);
+		struct bpf_usdt_opts o = {.sz = sizeof(struct bpf_usdt_opts), .usdt_cookie = idx};
 		return bpf_program__attach_usdt(t->skel->progs.pr_usdt, -1, e->path, e->provider,
 						e->probe, &o);
 	}

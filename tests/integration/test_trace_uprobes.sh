@@ -54,3 +54,13 @@ expect_error "binary without the USDT probe" "no USDT probe kiln:nope" \
 	"$KILN" trace -e "usdt:$bin:kiln:nope" -- "$bin" 1 0
 expect_error "missing binary" "cannot read /no/such/bin" "$KILN" trace -e "u:/no/such/bin:f" -- true
 expect_error "retval on an entry probe" "no field 'retval'" "$KILN" trace --hist retval -e "u:$bin:kiln_add" -- true
+
+# -o FILE.json: each probe hit is an instant with its arguments.
+"$KILN" trace -e "usdt:$bin:kiln:tick" -o "$TMP/usdt.json" -- "$bin" 20 0
+python3 - "$TMP/usdt.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+assert [e["args"]["arg1"] for e in ev] == [i * i for i in range(20)], ev
+assert all(e["ph"] == "i" for e in ev)
+print("ok: Chrome trace: 20 USDT instants with their arguments")
+PY
