@@ -1,18 +1,23 @@
 # kiln build. Sources are found by wildcard so adding a module never means editing this file.
 # BUILD lets parallel builds (tests, sanitizers, helpers) use separate trees.
+SANITIZE ?=
+# Sanitized objects must never mix with plain ones: they get a tree of their own.
+ifneq ($(SANITIZE),)
+BUILD    ?= build-asan
+else
 BUILD    ?= build
+endif
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-SANITIZE ?=
 
-PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs
+PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs libdebuginfod
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -D_GNU_SOURCE \
             -Isrc -I$(BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined

@@ -40,7 +40,7 @@ profile() {
 	sleep 0.5
 	pkill -INT -P $pid 2>/dev/null || true
 	wait $pid || true
-	local prof_cpu rss; read -r u s rss <"$TMP/prof.time"; prof_cpu=$(echo "$u + $s" | bc)
+	local prof_cpu rss; read -r u s rss < <(tail -n1 "$TMP/prof.time"); prof_cpu=$(echo "$u + $s" | bc)
 	local samples bytes
 	case $name in
 	perf*)

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kiln needs to build and test, only those missing.
 set -euo pipefail
-pkgs=(clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcmocka-dev
-      libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libtraceevent-dev libtracefs-dev
-      systemtap-sdt-dev pkg-config linux-perf cppcheck clang-format strace golang-go
-      protobuf-compiler)
+pkgs=(
+	# build
+	clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libprotobuf-c-dev
+	protobuf-c-compiler libmicrohttpd-dev libtraceevent-dev libtracefs-dev pkg-config
+	libiberty-dev       # C++ and Rust demangling
+	libdebuginfod-dev   # debug info by build id when DEBUGINFOD_URLS is set
+	# tests and checks
+	libcmocka-dev systemtap-sdt-dev cppcheck clang-format
+	linux-perf strace   # the peers the tests compare with
+	golang-go           # go tool pprof reads kiln's pprof
+	protobuf-compiler   # protoc --decode checks kiln's Perfetto traces
+	chromium            # the SVG flame graph is checked in a headless browser
+)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

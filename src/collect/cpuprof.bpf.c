@@ -19,16 +19,25 @@ const volatile bool want_user = true;
 /* Which counts map the program writes to; flipped by user space. */
 __u32 active = 0;
 
+/* Stack hashes already sent to user space; user space deletes them before this fills. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
-	__type(value, struct cpuprof_stack);
+	__type(value, __u8);
 	__uint(max_entries, 65536);
-} stacks SEC(".maps");
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} stacks_seen SEC(".maps");
 
+/* New stacks, each sent once with only its own frames. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} new_stacks SEC(".maps");
+
+/* Not preallocated: creating two full maps costs more than a whole short recording. */
 struct counts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct cpuprof_key);
 	__type(value, __u64);
 	__uint(max_entries, 65536);
@@ -78,8 +87,8 @@ static __always_inline __u64 hash_stack(const struct cpuprof_stack *st, __u32 de
 	return h ? h : 1;
 }
 
-/* Returns the stored stack's hash, or 0 when there was none (a sample taken in user mode has
- * no kernel stack) or it could not be stored (counted in fail_stat). */
+/* Returns the stack's hash, or 0 when there was none (a sample taken in user mode has no
+ * kernel stack) or it could not be captured (counted in fail_stat). */
 static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 {
 	__u32 zero = 0;
@@ -92,10 +101,23 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 			stat_inc(fail_stat);
 		return 0;
 	}
-	__u64 h = hash_stack(st, (__u32)bytes / sizeof(__u64), flags);
-	long err = bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: stored already */) {
+	if (bytes > (long)sizeof(st->ips))
+		return 0;
+	__u32 depth = (__u32)bytes / sizeof(__u64);
+	__u64 h = hash_stack(st, depth, flags);
+	__u8 yes = 1;
+	long err = bpf_map_update_elem(&stacks_seen, &h, &yes, BPF_NOEXIST);
+	if (err == -17 /* EEXIST: user space has it, or is about to */)
+		return h;
+	if (err) {
 		stat_inc(fail_stat);
+		return 0;
+	}
+	st->hash = h;
+	st->depth = depth;
+	if (bpf_ringbuf_output(&new_stacks, st, CPUPROF_STACK_HEADER + (__u64)bytes, 0)) {
+		bpf_map_delete_elem(&stacks_seen, &h); /* so the next sample sends it again */
+		stat_inc(CPUPROF_STAT_STACKS_LOST);
 		return 0;
 	}
 	return h;

@@ -18,10 +18,12 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool fil
 int cpuprof_add_target(struct cpuprof *c, uint32_t tgid);
 int cpuprof_start(struct cpuprof *c);
 int cpuprof_stop(struct cpuprof *c);
+/* Takes in the new stacks the kernel sent (often, so its ring buffer never fills). */
+int cpuprof_poll(struct cpuprof *c);
 /* Moves what the kernel aggregated so far into the sink; safe while sampling continues. */
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink);
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR]);
-/* Bytes copied from the kernel so far (stacks + counts). */
+/* Bytes copied from the kernel so far (new stacks + counts). */
 uint64_t cpuprof_bytes_read(const struct cpuprof *c);
 void cpuprof_close(struct cpuprof *c);
 

@@ -108,7 +108,8 @@ int perf_batch_fill(struct perf_batch *b, struct perf_ring *rings, size_t nrings
 	}
 	/* Sideband must be applied in order across CPUs: a FORK seen on one CPU precedes the
 	 * child's MMAP2 on another. qsort is not stable, but equal times carry no order anyway. */
-	qsort(b->recs, b->nrecs, sizeof(*b->recs), by_time);
+	if (b->nrecs)
+		qsort(b->recs, b->nrecs, sizeof(*b->recs), by_time);
 	return 0;
 }
 

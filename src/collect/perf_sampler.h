@@ -14,7 +14,8 @@
 
 struct perf_sampler;
 
-/* ev NULL: sideband only, system-wide. Otherwise samples of the target's processes. */
+/* ev NULL: the sideband alone. Either way, of what the target names (its processes, their
+ * threads and children to come, or the whole system). */
 int perf_sampler_open(struct perf_sampler **out, const struct sampling_event *ev,
 		      const struct target *t, bool kernel_chain, bool user_chain);
 int perf_sampler_enable(struct perf_sampler *s);

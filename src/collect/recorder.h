@@ -13,11 +13,11 @@ enum record_mode { RECORD_MODE_BPF, RECORD_MODE_PERF };
 struct recorder_options {
 	struct sampling_config sampling;
 	struct target target;
-	char **command; /* -- CMD ARGS..., NULL-terminated */
+	char **command;	 /* -- CMD ARGS..., NULL-terminated */
 	double duration; /* seconds, 0 = until the target ends or Ctrl-C */
 	enum record_mode mode;
 	bool mode_explicit; /* no silent fallback when the user chose the mode */
-	const char *output;  /* NULL: kiln.folded + top functions on stdout */
+	const char *output; /* NULL: kiln.folded + top functions on stdout */
 	bool quiet;
 	bool timeline;
 };

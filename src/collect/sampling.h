@@ -8,7 +8,7 @@
 
 struct sampling_config {
 	const char *event; /* "cpu-clock", "task-clock", "cycles" or NULL: best available */
-	uint64_t freq;     /* samples per second, used when period is 0 */
+	uint64_t freq;	   /* samples per second, used when period is 0 */
 	uint64_t period;   /* events between samples (-c) */
 	bool kernel, user; /* which stacks to capture */
 };

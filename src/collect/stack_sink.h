@@ -17,7 +17,7 @@ struct raw_stack {
 	const uint64_t *user; /* leaf first */
 	uint32_t nuser;
 	uint64_t count;
-	int64_t weight;   /* CPU ns the samples stand for; 0: count x the sink's period */
+	int64_t weight;	  /* CPU ns the samples stand for; 0: count x the sink's period */
 	uint64_t time_ns; /* 0 when aggregated (no timeline) */
 };
 
@@ -25,10 +25,10 @@ struct stack_sink {
 	struct kiln_profile *profile;
 	struct symbolizer *sym;
 	int64_t period_ns; /* weight of one sample in CPU time */
-	bool timeline;     /* keep per-sample timestamps */
+	bool timeline;	   /* keep per-sample timestamps */
 	bool scan_unknown; /* live recording: read /proc for a process seen in no sideband */
 	uint64_t samples;  /* delivered so far */
-	uint32_t *locs;    /* scratch */
+	uint32_t *locs;	   /* scratch */
 	uint32_t locs_cap;
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,9 @@ int target_parse_pids(struct target *t, const char *list)
 static void child_exec(char **argv, int gate, int error_out)
 {
 	char c;
+	/* Samples of this process before and during exec carry the command's name, not kiln's. */
+	const char *base = strrchr(argv[0], '/');
+	prctl(PR_SET_NAME, base ? base + 1 : argv[0]);
 	/* Wait until the parent has attached the collectors (or died: EOF). */
 	while (read(gate, &c, 1) < 0 && errno == EINTR)
 		;

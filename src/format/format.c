@@ -68,8 +68,31 @@ static int svg_write(const struct kiln_profile *p, const char *path,
 	if (o->subtitle)
 		fo.subtitle = o->subtitle;
 	fo.comm = o->comm || o->pid || o->tid;
+	fo.pid = o->pid;
+	fo.tid = o->tid;
+	fo.annotate = o->annotate;
 	fo.value_col = o->value_col;
 	fo.diff_col = o->diff_col;
+	if (o->countname)
+		fo.countname = o->countname;
+	if (o->nametype)
+		fo.nametype = o->nametype;
+	if (o->colors)
+		fo.colors = o->colors;
+	if (o->width > 0)
+		fo.width = o->width;
+	if (o->frame_height > 0)
+		fo.frame_height = o->frame_height;
+	if (o->font_size > 0)
+		fo.font_size = o->font_size;
+	if (o->min_width_set) {
+		fo.min_width = o->min_width;
+		fo.min_width_pct = o->min_width_pct;
+	}
+	fo.inverted = o->inverted;
+	fo.reverse = o->reverse;
+	fo.flamechart = o->flamechart;
+	fo.negate = o->negate;
 	return flamegraph_write_file(p, path, &fo);
 }
 #endif

@@ -16,6 +16,16 @@ struct kiln_write_options {
 	long diff_col;	      /* -1, or the "before" column of a differential graph */
 	bool comm, pid, tid;  /* put the process (and pid/tid) at the root of stacks */
 	bool annotate;	      /* folded: perf's _[k] _[j] _[i] frame suffixes */
+	/* svg (flamegraph.pl's options); NULL or 0 for the writer's default */
+	const char *countname; /* what a count is: "samples" */
+	const char *nametype;  /* the details line's word before a name: "Function:" */
+	const char *colors;    /* palette: hot mem io java js perl red green blue ... */
+	double width;	       /* image width, pixels */
+	double frame_height;   /* pixels */
+	double font_size;      /* pixels */
+	double min_width;      /* narrower frames are left out: pixels, or % with min_width_pct */
+	bool min_width_set, min_width_pct;
+	bool inverted, reverse, flamechart, negate;
 };
 
 void kiln_write_options_init(struct kiln_write_options *o);

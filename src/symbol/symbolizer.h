@@ -39,6 +39,18 @@ const char *sym_process_name(struct symbolizer *s, int pid);
  * "[module]" (the mapping's basename) when the mapping is known. Results are cached. */
 uint32_t sym_user_location(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr);
 uint32_t sym_kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr);
+/* The same for return addresses (every stack frame but the leaf): the symbol and source line
+ * are those of addr - 1, the call instruction, so a call that ends a function (noreturn) or an
+ * inlined block is credited to the right one; the location keeps addr itself. */
+uint32_t sym_user_location_ra(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr);
+uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, uint64_t addr);
+
+/* Cached location ids belong to one profile; a new profile at the same address as a freed one
+ * would be mistaken for it, so callers switching profiles that way call this first. */
+void sym_forget_profile(struct symbolizer *s);
+/* Kernel symbols from a kallsyms-format file instead of /proc/kallsyms (read lazily on first
+ * use otherwise). 0 or -errno; a hidden or unreadable file is reported once with kiln_warn. */
+int sym_load_kallsyms(struct symbolizer *s, const char *path);
 
 /* Counts for the final summary and for tests. */
 struct sym_stats {

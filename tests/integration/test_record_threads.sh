@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 need_root
 for mode in bpf perf; do
 	out="$TMP/threads-$mode.folded"
-	"$KILN" record --mode "$mode" -F 999 -q -o "$out" -- "$WORKLOADS/threads" 30 >/dev/null
+	"$KILN" record --mode "$mode" -F 999 -q -o "$out" -- "$WORKLOADS/threads" 1000 >/dev/null
 	t50=$(folded_share "$out" '^worker-50;'); t30=$(folded_share "$out" '^worker-30;'); t20=$(folded_share "$out" '^worker-20;')
 	echo "$mode: worker-50=$t50% worker-30=$t30% worker-20=$t20% of $(folded_total "$out") samples"
 	check "$mode: worker-50 near 50%" within "$t50" 50 5

@@ -1,0 +1,354 @@
+/* Loader of the BPF CPU sampler: the kernel counts stacks, kiln reads the totals. */
+#include "collect/cpuprof_loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect/cpuprof.skel.h"
+#include "collect/perf_ring.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/perf_event.h"
+#include "util/vec.h"
+
+#define DRAIN_BATCH 4096
+/* The kernel's set of stacks it has sent is emptied before it can fill up. */
+#define STACKS_PURGE_AT 40000
+
+/* A stack read from the kernel once, kept by its hash. */
+struct known_stack {
+	uint32_t first; /* in ips */
+	uint32_t depth;
+};
+
+struct cpuprof {
+	struct cpuprof_bpf *skel;
+	int *event_fds; /* per CPU, -1 when offline */
+	struct bpf_link **links;
+	int ncpus;
+	int64_t period_ns;
+	uint64_t bytes_read;
+
+	struct ring_buffer *new_stacks;
+	struct intern_table stack_ids; /* stack hash -> id into stacks */
+	struct known_stack *stacks;
+	size_t stacks_cap;
+	uint64_t *ips;
+	size_t nips, ips_cap;
+	uint64_t *unpurged; /* hashes still in the kernel's seen set */
+	size_t nunpurged, unpurged_cap;
+	uint64_t unknown_stacks; /* counted samples whose stack never arrived */
+
+	struct cpuprof_key *keys;
+	uint64_t *values;
+};
+
+static int on_new_stack(void *ctx, void *data, size_t size);
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's own lines would break kiln's one-line errors; KILN_DEBUG shows them. */
+	if (level == LIBBPF_DEBUG || !getenv("KILN_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *bpf_hint(int err)
+{
+	if (err == EPERM || err == EACCES)
+		return "permission denied: run as root, or grant CAP_BPF and CAP_PERFMON (with "
+		       "kernel.perf_event_paranoid <= 2), or use --mode perf";
+	return strerror(err);
+}
+
+static int open_events(struct cpuprof *c, const struct sampling_event *ev)
+{
+	struct perf_event_attr attr = ev->attr;
+	attr.disabled = 0; /* attaching the program starts it */
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		c->event_fds[cpu] = -1;
+		if (!cpu_online(cpu))
+			continue;
+		int fd = sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+			kiln_error("cannot open the %s sampling event on CPU %d: %s", ev->name, cpu,
+				   perf_open_hint(err));
+			return -err;
+		}
+		c->event_fds[cpu] = fd;
+	}
+	return 0;
+}
+
+static int load_program(struct cpuprof *c, bool filter, bool kernel, bool user)
+{
+	libbpf_set_print(libbpf_quiet);
+	c->skel = cpuprof_bpf__open();
+	if (!c->skel) {
+		int err = errno;
+		kiln_error("cannot open the BPF sampler: %s", bpf_hint(err));
+		return -err;
+	}
+	c->skel->rodata->filter_pids = filter;
+	c->skel->rodata->want_kernel = kernel;
+	c->skel->rodata->want_user = user;
+	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, filter);
+	int err = cpuprof_bpf__load(c->skel);
+	if (err) {
+		kiln_error("cannot load the BPF sampler: %s", bpf_hint(-err));
+		return err;
+	}
+	c->new_stacks =
+	    ring_buffer__new(bpf_map__fd(c->skel->maps.new_stacks), on_new_stack, c, NULL);
+	if (!c->new_stacks) {
+		err = -errno;
+		kiln_error("cannot map the BPF sampler's ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool filter, bool kernel,
+		 bool user)
+{
+	struct cpuprof *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	intern_init(&c->stack_ids);
+	c->ncpus = cpus_possible();
+	c->period_ns = ev->period_ns;
+	c->event_fds = calloc((size_t)c->ncpus, sizeof(*c->event_fds));
+	c->links = calloc((size_t)c->ncpus, sizeof(*c->links));
+	c->keys = calloc(DRAIN_BATCH, sizeof(*c->keys));
+	c->values = calloc(DRAIN_BATCH, sizeof(*c->values));
+	if (!c->event_fds || !c->links || !c->keys || !c->values) {
+		cpuprof_close(c);
+		return -ENOMEM;
+	}
+	int err = open_events(c, ev);
+	if (!err)
+		err = load_program(c, filter, kernel, user);
+	if (err) {
+		cpuprof_close(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int cpuprof_add_target(struct cpuprof *c, uint32_t tgid)
+{
+	uint8_t yes = 1;
+	int err = bpf_map__update_elem(c->skel->maps.targets, &tgid, sizeof(tgid), &yes,
+				       sizeof(yes), BPF_ANY);
+	return err ? -errno : 0;
+}
+
+int cpuprof_start(struct cpuprof *c)
+{
+	if (c->skel->rodata->filter_pids) {
+		c->skel->links.cpuprof_fork = bpf_program__attach(c->skel->progs.cpuprof_fork);
+		if (!c->skel->links.cpuprof_fork) {
+			int err = errno;
+			kiln_error("cannot follow forks (tp_btf/sched_process_fork): %s",
+				   bpf_hint(err));
+			return -err;
+		}
+	}
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		if (c->event_fds[cpu] < 0)
+			continue;
+		c->links[cpu] = bpf_program__attach_perf_event(c->skel->progs.cpuprof_sample,
+							       c->event_fds[cpu]);
+		if (!c->links[cpu]) {
+			int err = errno;
+			kiln_error("cannot attach the BPF sampler on CPU %d: %s", cpu,
+				   bpf_hint(err));
+			return -err;
+		}
+	}
+	return 0;
+}
+
+int cpuprof_stop(struct cpuprof *c)
+{
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		bpf_link__destroy(c->links[cpu]);
+		c->links[cpu] = NULL;
+	}
+	if (c->skel) {
+		bpf_link__destroy(c->skel->links.cpuprof_fork);
+		c->skel->links.cpuprof_fork = NULL;
+	}
+	return 0;
+}
+
+/* A new stack from the kernel: kept for good, under its hash. */
+static int on_new_stack(void *ctx, void *data, size_t size)
+{
+	struct cpuprof *c = ctx;
+	const struct cpuprof_stack *st = data;
+	c->bytes_read += size;
+	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
+	    size < CPUPROF_STACK_HEADER + st->depth * sizeof(uint64_t))
+		return 0; /* never from kiln's program: ignore rather than trust */
+	bool added;
+	uint32_t id = intern_get(&c->stack_ids, &st->hash, sizeof(st->hash), &added);
+	if (!id)
+		return -ENOMEM;
+	if (VEC_RESERVE(c->unpurged, c->unpurged_cap, c->nunpurged + 1))
+		return -ENOMEM;
+	c->unpurged[c->nunpurged++] = st->hash;
+	if (!added)
+		return 0; /* sent again after a purge */
+	size_t cap = c->stacks_cap;
+	if (VEC_RESERVE(c->stacks, cap, id) || VEC_RESERVE(c->ips, c->ips_cap, c->nips + st->depth))
+		return -ENOMEM;
+	c->stacks_cap = cap;
+	memcpy(c->ips + c->nips, st->ips, st->depth * sizeof(uint64_t));
+	c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, st->depth};
+	c->nips += st->depth;
+	return 0;
+}
+
+static void stack_lookup(struct cpuprof *c, uint64_t hash, const uint64_t **ips, uint32_t *depth)
+{
+	*ips = NULL;
+	*depth = 0;
+	if (!hash)
+		return;
+	uint32_t id = intern_find(&c->stack_ids, &hash, sizeof(hash));
+	if (!id) {
+		c->unknown_stacks++;
+		return;
+	}
+	*ips = c->ips + c->stacks[id - 1].first;
+	*depth = c->stacks[id - 1].depth;
+}
+
+static int deliver(struct cpuprof *c, struct stack_sink *sink, const struct cpuprof_key *k,
+		   uint64_t count)
+{
+	char comm[CPUPROF_COMM_LEN + 1];
+	memcpy(comm, k->comm, CPUPROF_COMM_LEN);
+	comm[CPUPROF_COMM_LEN] = 0;
+	struct raw_stack rs = {
+	    .pid = (int32_t)k->pid, .tid = (int32_t)k->tid, .comm = comm, .count = count};
+	stack_lookup(c, k->kernel_stack, &rs.kernel, &rs.nkernel);
+	stack_lookup(c, k->user_stack, &rs.user, &rs.nuser);
+	return stack_sink_add(sink, &rs);
+}
+
+/* Moves every entry of one counts map into the sink, deleting it from the kernel. */
+static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *sink)
+{
+	int fd = bpf_map__fd(map);
+	uint8_t in_batch[sizeof(struct cpuprof_key)], out_batch[sizeof(struct cpuprof_key)];
+	bool first = true;
+	for (;;) {
+		__u32 n = DRAIN_BATCH;
+		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : in_batch, out_batch,
+							  c->keys, c->values, &n, NULL);
+		int saved = errno;
+		first = false;
+		c->bytes_read += n * (sizeof(*c->keys) + sizeof(*c->values));
+		for (__u32 i = 0; i < n; i++) {
+			int derr = deliver(c, sink, &c->keys[i], c->values[i]);
+			if (derr)
+				return derr;
+		}
+		if (err)
+			return saved == ENOENT ? 0 : -saved;
+		memcpy(in_batch, out_batch, sizeof(in_batch));
+	}
+}
+
+/* Once the kernel has sent many stacks, it forgets them (kiln keeps them): a stack seen again
+ * is sent again, which is cheaper than a full set failing to capture new ones. */
+static void purge_sent_stacks(struct cpuprof *c)
+{
+	if (c->nunpurged < STACKS_PURGE_AT)
+		return;
+	__u32 n = (__u32)c->nunpurged;
+	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks_seen), c->unpurged, &n, NULL);
+	c->nunpurged = 0;
+}
+
+int cpuprof_poll(struct cpuprof *c)
+{
+	int n = ring_buffer__consume(c->new_stacks);
+	return n < 0 ? n : 0;
+}
+
+int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
+{
+	uint32_t idle = c->skel->bss->active;
+	__atomic_store_n(&c->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
+	/* A program that read the old value finishes within microseconds (it runs in the
+	 * sampling interrupt); give it ample time before the idle map is emptied. */
+	struct timespec ts = {0, 2 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	/* Every stack the idle map's counts refer to was sent before they were counted. */
+	int err = cpuprof_poll(c);
+	if (err)
+		return err;
+	struct bpf_map *map = idle ? c->skel->maps.counts1 : c->skel->maps.counts0;
+	err = drain_map(c, map, sink);
+	if (err)
+		return err;
+	purge_sent_stacks(c);
+	return 0;
+}
+
+void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *per_cpu = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(uint64_t));
+	for (uint32_t i = 0; i < CPUPROF_STAT_NR; i++) {
+		stats[i] = 0;
+		if (!per_cpu || ncpu <= 0 ||
+		    bpf_map__lookup_elem(c->skel->maps.stats, &i, sizeof(i), per_cpu,
+					 (size_t)ncpu * sizeof(uint64_t), 0))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			stats[i] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	/* A stack lost on its way is lost to the samples that refer to it too. */
+	stats[CPUPROF_STAT_STACKS_LOST] += c->unknown_stacks;
+}
+
+uint64_t cpuprof_bytes_read(const struct cpuprof *c)
+{
+	return c->bytes_read;
+}
+
+void cpuprof_close(struct cpuprof *c)
+{
+	if (!c)
+		return;
+	if (c->links)
+		cpuprof_stop(c);
+	if (c->event_fds)
+		for (int cpu = 0; cpu < c->ncpus; cpu++)
+			if (c->event_fds[cpu] > 0)
+				close(c->event_fds[cpu]);
+	ring_buffer__free(c->new_stacks);
+	cpuprof_bpf__destroy(c->skel);
+	intern_free(&c->stack_ids);
+	free(c->event_fds);
+	free(c->links);
+	free(c->stacks);
+	free(c->ips);
+	free(c->unpurged);
+	free(c->keys);
+	free(c->values);
+	free(c);
+}

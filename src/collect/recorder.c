@@ -1,0 +1,392 @@
+#include "collect/recorder.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect/cpuprof_loader.h"
+#include "collect/perf_sampler.h"
+#include "collect/stack_sink.h"
+#include "format/output.h"
+#include "util/log.h"
+
+#define POLL_NS (100 * 1000 * 1000L)
+/* The kernel's counts are moved to user space this often, or sooner once this many samples
+ * were counted, so its maps never fill (they hold 65536 distinct stacks) and reading them
+ * stays rare. */
+#define DRAIN_EVERY_NS 10000000000ULL
+#define DRAIN_AFTER_SAMPLES 20000
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void recorder_default_options(struct recorder_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sampling.freq = 99;
+	o->sampling.kernel = true;
+	o->sampling.user = true;
+	target_init(&o->target);
+	o->mode = RECORD_MODE_BPF;
+}
+
+/* KILN_DEBUG: CPU time each phase of a recording costs kiln itself. */
+static void debug_cpu(const char *phase)
+{
+	static double last;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double t = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	kiln_debug("%s: %.3f s of CPU", phase, t - last);
+	last = t;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Everything one recording holds, so cleanup is in one place whatever failed. */
+struct session {
+	struct recorder_options *opt;
+	struct sampling_event ev;
+	struct symbolizer *sym;
+	struct kiln_profile *profile;
+	struct stack_sink sink;
+	struct perf_sampler *perf; /* perf mode: samples + sideband; bpf mode: sideband */
+	struct cpuprof *bpf;
+	uint64_t start_ns, stop_ns;
+	uint64_t lost, stack_failures;
+};
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART: the poll sleep ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void learn_targets(struct session *s)
+{
+	const struct target *t = &s->opt->target;
+	if (t->system_wide)
+		sym_scan_all(s->sym);
+	for (size_t i = 0; i < t->npids; i++)
+		sym_scan_process(s->sym, t->pids[i]);
+}
+
+static bool may_fall_back(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -EINVAL || err == -ENOSYS ||
+	       err == -EOPNOTSUPP || err == -E2BIG;
+}
+
+static int open_bpf(struct session *s)
+{
+	struct recorder_options *o = s->opt;
+	struct target *t = &o->target;
+	int err =
+	    cpuprof_open(&s->bpf, &s->ev, !t->system_wide, o->sampling.kernel, o->sampling.user);
+	if (err)
+		return err;
+	if (t->child)
+		err = cpuprof_add_target(s->bpf, (uint32_t)t->child);
+	for (size_t i = 0; !err && i < t->npids; i++)
+		err = cpuprof_add_target(s->bpf, (uint32_t)t->pids[i]);
+	if (err)
+		kiln_error("cannot set the BPF sampler's targets: %s", strerror(-err));
+	return err;
+}
+
+static int open_collectors(struct session *s)
+{
+	struct recorder_options *o = s->opt;
+	if (o->mode == RECORD_MODE_BPF) {
+		int err = open_bpf(s);
+		if (err && !o->mode_explicit && may_fall_back(err)) {
+			kiln_warn("BPF sampling is not available here; recording in perf mode "
+				  "(--mode perf) instead");
+			o->mode = RECORD_MODE_PERF;
+		} else if (err) {
+			return err;
+		}
+	}
+	const struct sampling_event *ev = o->mode == RECORD_MODE_PERF ? &s->ev : NULL;
+	return perf_sampler_open(&s->perf, ev, &o->target, o->sampling.kernel, o->sampling.user);
+}
+
+static int start_collectors(struct session *s)
+{
+	int err = perf_sampler_enable(s->perf);
+	if (err) {
+		kiln_error("cannot enable perf events: %s", strerror(-err));
+		return err;
+	}
+	return s->bpf ? cpuprof_start(s->bpf) : 0;
+}
+
+/* Lets the held command exec; a failed exec ends the recording with the shell's codes. */
+static int release_command(struct session *s)
+{
+	struct target *t = &s->opt->target;
+	int err = target_release(t);
+	if (!err)
+		return 0;
+	const char *cmd = s->opt->command[0];
+	if (err == -ENOENT)
+		kiln_error("%s: command not found", cmd);
+	else
+		kiln_error("cannot run %s: %s", cmd, strerror(-err));
+	target_kill_child(t, SIGKILL);
+	return err == -ENOENT ? 127 : 126;
+}
+
+static uint64_t samples_so_far(struct session *s)
+{
+	if (s->bpf) {
+		uint64_t st[CPUPROF_STAT_NR];
+		cpuprof_stats(s->bpf, st);
+		return st[CPUPROF_STAT_SAMPLES];
+	}
+	return perf_sampler_counts(s->perf)->samples;
+}
+
+static uint64_t lost_so_far(struct session *s)
+{
+	uint64_t lost = perf_sampler_counts(s->perf)->lost;
+	if (s->bpf) {
+		uint64_t st[CPUPROF_STAT_NR];
+		cpuprof_stats(s->bpf, st);
+		lost += st[CPUPROF_STAT_COUNTS_FULL];
+	}
+	return lost;
+}
+
+static void print_status(struct session *s)
+{
+	fprintf(stderr, "\rkiln: recording %.0f s, %llu samples, %llu lost\033[K",
+		(double)(now_ns() - s->start_ns) / 1e9, (unsigned long long)samples_so_far(s),
+		(unsigned long long)lost_so_far(s));
+}
+
+static bool target_ended(struct session *s)
+{
+	struct target *t = &s->opt->target;
+	if (t->child)
+		return target_child_done(t);
+	return t->npids && target_pids_gone(t);
+}
+
+static int collect(struct session *s, bool drain_bpf)
+{
+	int err = perf_sampler_poll(s->perf, s->sym, &s->sink);
+	if (!err && s->bpf)
+		err = drain_bpf ? cpuprof_drain(s->bpf, &s->sink) : cpuprof_poll(s->bpf);
+	if (err)
+		kiln_error("reading samples failed: %s", strerror(-err));
+	return err;
+}
+
+static int record_loop(struct session *s)
+{
+	struct recorder_options *o = s->opt;
+	bool status = !o->quiet && isatty(STDERR_FILENO);
+	uint64_t end = o->duration > 0 ? s->start_ns + (uint64_t)(o->duration * 1e9) : 0;
+	uint64_t next_drain = s->start_ns + DRAIN_EVERY_NS, next_status = s->start_ns + 1000000000;
+	uint64_t next_drain_samples = DRAIN_AFTER_SAMPLES;
+	while (!stop_signal && !target_ended(s)) {
+		struct timespec ts = {0, POLL_NS};
+		uint64_t now = now_ns();
+		if (end && now + POLL_NS > end)
+			ts.tv_nsec = now >= end ? 0 : (long)(end - now);
+		nanosleep(&ts, NULL);
+		now = now_ns();
+		bool drain =
+		    now >= next_drain || (s->bpf && samples_so_far(s) >= next_drain_samples);
+		int err = collect(s, drain);
+		if (err)
+			return err;
+		if (drain) {
+			next_drain = now + DRAIN_EVERY_NS;
+			next_drain_samples = samples_so_far(s) + DRAIN_AFTER_SAMPLES;
+		}
+		if (status && now >= next_status) {
+			print_status(s);
+			next_status += 1000000000;
+		}
+		if (end && now >= end)
+			break;
+	}
+	if (status)
+		fputs("\r\033[K", stderr);
+	return 0;
+}
+
+static int stop_collectors(struct session *s)
+{
+	if (s->bpf)
+		cpuprof_stop(s->bpf);
+	perf_sampler_disable(s->perf);
+	int err = collect(s, false);
+	/* Both count maps: the one being written and the one last drained. */
+	for (int i = 0; !err && s->bpf && i < 2; i++)
+		err = cpuprof_drain(s->bpf, &s->sink);
+	if (s->bpf) {
+		uint64_t st[CPUPROF_STAT_NR];
+		cpuprof_stats(s->bpf, st);
+		s->lost += st[CPUPROF_STAT_COUNTS_FULL];
+		s->stack_failures = st[CPUPROF_STAT_KSTACK_FAILED] +
+				    st[CPUPROF_STAT_USTACK_FAILED] + st[CPUPROF_STAT_STACKS_LOST];
+		kiln_debug("bpf: %llu samples, kernel stacks failed %llu, user stacks failed "
+			   "%llu, stacks lost %llu, counts map full %llu",
+			   (unsigned long long)st[CPUPROF_STAT_SAMPLES],
+			   (unsigned long long)st[CPUPROF_STAT_KSTACK_FAILED],
+			   (unsigned long long)st[CPUPROF_STAT_USTACK_FAILED],
+			   (unsigned long long)st[CPUPROF_STAT_STACKS_LOST],
+			   (unsigned long long)st[CPUPROF_STAT_COUNTS_FULL]);
+	}
+	s->lost += perf_sampler_counts(s->perf)->lost;
+	return err;
+}
+
+/* Ends a command still running when recording stops (Ctrl-C, -d): politely, then surely. */
+static void end_command(struct target *t)
+{
+	if (!t->child || target_child_done(t))
+		return;
+	kill(t->child, SIGTERM);
+	for (int i = 0; i < 20 && !target_child_done(t); i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	target_kill_child(t, SIGKILL);
+}
+
+static size_t count_processes(const struct kiln_profile *p)
+{
+	struct intern_table seen;
+	intern_init(&seen);
+	for (size_t i = 0; i < p->nsamples; i++)
+		intern_get(&seen, &p->samples[i].labels.pid, sizeof(int32_t), NULL);
+	size_t n = seen.count;
+	intern_free(&seen);
+	return n;
+}
+
+static uint64_t bytes_read(const struct session *s)
+{
+	uint64_t b = perf_sampler_bytes_read(s->perf);
+	return s->bpf ? b + cpuprof_bytes_read(s->bpf) : b;
+}
+
+static int finish(struct session *s, const char *path)
+{
+	struct kiln_profile *p = s->profile;
+	p->duration_ns = (int64_t)(s->stop_ns - s->start_ns);
+	p->lost_samples = s->lost;
+	if (s->stack_failures)
+		kiln_warn("%llu stacks could not be captured whole (their samples are kept, "
+			  "with the part that was)",
+			  (unsigned long long)s->stack_failures);
+	if (s->lost)
+		kiln_warn("%llu samples were lost (a kernel buffer or map was full): sample less "
+			  "often (-F), or use --mode bpf",
+			  (unsigned long long)s->lost);
+	int err = output_write_profile(p, path, !s->opt->output);
+	if (err)
+		return err;
+	fprintf(stderr,
+		"kiln: %llu samples, %llu lost, %zu processes, %.1f s, %llu bytes read from "
+		"the kernel, %s mode, wrote %s\n",
+		(unsigned long long)s->sink.samples, (unsigned long long)s->lost,
+		count_processes(p), (double)p->duration_ns / 1e9, (unsigned long long)bytes_read(s),
+		s->opt->mode == RECORD_MODE_BPF ? "bpf" : "perf", path);
+	return 0;
+}
+
+static void session_free(struct session *s)
+{
+	cpuprof_close(s->bpf);
+	perf_sampler_close(s->perf);
+	stack_sink_free(&s->sink);
+	kiln_profile_free(s->profile);
+	symbolizer_free(s->sym);
+}
+
+static int prepare(struct session *s)
+{
+	struct recorder_options *o = s->opt;
+	if (o->timeline && o->mode == RECORD_MODE_BPF) {
+		/* The kernel aggregates in bpf mode: there are no per-sample times to keep. */
+		if (o->mode_explicit) {
+			kiln_error("--timeline needs per-sample times: use --mode perf");
+			return -EINVAL;
+		}
+		kiln_info("--timeline: recording in perf mode, which keeps every sample's time");
+		o->mode = RECORD_MODE_PERF;
+	}
+	if (sampling_event_choose(&o->sampling, &s->ev))
+		return -EINVAL;
+	s->sym = symbolizer_new();
+	s->profile = kiln_profile_new();
+	if (!s->sym || !s->profile ||
+	    stack_sink_init(&s->sink, s->profile, s->sym, s->ev.period_ns, o->timeline)) {
+		kiln_error("out of memory");
+		return -ENOMEM;
+	}
+	s->sink.scan_unknown = true;
+	if (o->command && target_spawn(&o->target, o->command))
+		return -ECHILD;
+	learn_targets(s);
+	return 0;
+}
+
+int recorder_run(struct recorder_options *o)
+{
+	const char *path = o->output ? o->output : "kiln.folded";
+	struct session s = {.opt = o};
+	struct target *t = &o->target;
+	int code = 1;
+
+	/* From the start: a Ctrl-C during set-up still ends in a whole (short) recording. */
+	install_signals();
+	if (output_check_writable(path) || prepare(&s) || open_collectors(&s) ||
+	    start_collectors(&s))
+		goto out;
+	debug_cpu("set-up");
+	s.start_ns = now_ns();
+	if (t->child && (code = release_command(&s)))
+		goto out;
+	code = 1;
+	int err = record_loop(&s);
+	s.stop_ns = now_ns();
+	debug_cpu("recording");
+	end_command(t);
+	if (!err)
+		err = stop_collectors(&s);
+	debug_cpu("final drain and symbols");
+	if (!err && !finish(&s, path))
+		code = t->child ? target_exit_code(t) : 0;
+	debug_cpu("output");
+out:
+	if (t->child && !t->child_exited)
+		target_kill_child(t, SIGKILL);
+	session_free(&s);
+	return code;
+}

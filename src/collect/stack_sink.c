@@ -1,0 +1,91 @@
+#include "collect/stack_sink.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/vec.h"
+
+int stack_sink_init(struct stack_sink *s, struct kiln_profile *p, struct symbolizer *sym,
+		    int64_t period_ns, bool timeline)
+{
+	memset(s, 0, sizeof(*s));
+	s->profile = p;
+	s->sym = sym;
+	s->period_ns = period_ns;
+	s->timeline = timeline;
+	if (kiln_profile_add_value_type(p, "samples", "count") < 0 ||
+	    kiln_profile_add_value_type(p, "cpu", "nanoseconds") < 0)
+		return -ENOMEM;
+	kiln_profile_set_period(p, "cpu", "nanoseconds", period_ns);
+	return 0;
+}
+
+void stack_sink_free(struct stack_sink *s)
+{
+	free(s->locs);
+	s->locs = NULL;
+	s->locs_cap = 0;
+}
+
+static int reserve_locs(struct stack_sink *s, uint32_t need)
+{
+	size_t cap = s->locs_cap;
+	if (VEC_RESERVE(s->locs, cap, need))
+		return -ENOMEM;
+	s->locs_cap = (uint32_t)cap;
+	return 0;
+}
+
+/* A process no sideband record described (it predates recording, or its records were lost):
+ * read what /proc still shows of it, once. */
+static void learn_process(struct stack_sink *s, int pid)
+{
+	if (s->scan_unknown && pid > 0 && !sym_process_name(s->sym, pid))
+		sym_scan_process(s->sym, pid);
+}
+
+int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
+{
+	struct kiln_profile *p = s->profile;
+	uint32_t n = 0;
+	int err = reserve_locs(s, rs->nkernel + rs->nuser);
+	if (err)
+		return err;
+	if (rs->nuser)
+		learn_process(s, rs->pid);
+	/* Leaf first: the kernel part of a stack sits on top of the user part. Every frame but
+	 * the interrupted one is a return address, named after the call before it. */
+	for (uint32_t i = 0; i < rs->nkernel; i++) {
+		uint64_t a = rs->kernel[i];
+		uint32_t loc = n == 0 ? sym_kernel_location(s->sym, p, a)
+				      : sym_kernel_location_ra(s->sym, p, a);
+		if (!(s->locs[n++] = loc))
+			return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < rs->nuser; i++) {
+		uint64_t a = rs->user[i];
+		uint32_t loc = n == 0 ? sym_user_location(s->sym, p, rs->pid, a)
+				      : sym_user_location_ra(s->sym, p, rs->pid, a);
+		if (!(s->locs[n++] = loc))
+			return -ENOMEM;
+	}
+
+	struct kiln_labels labels = {.pid = rs->pid, .tid = rs->tid, .comm = 0};
+	const char *comm = rs->comm;
+	if (!comm || !*comm)
+		comm = sym_process_name(s->sym, rs->pid);
+	if (comm && !(labels.comm = kiln_profile_intern_cstr(p, comm)))
+		return -ENOMEM;
+	int64_t values[KILN_MAX_VALUES] = {0};
+	values[0] = (int64_t)rs->count;
+	values[1] = rs->weight ? rs->weight : (int64_t)rs->count * s->period_ns;
+	long idx = kiln_profile_add_sample(p, s->locs, n, &labels, values);
+	if (idx < 0)
+		return (int)idx;
+	if (s->timeline && rs->time_ns &&
+	    kiln_profile_add_event(p, rs->time_ns, (uint32_t)idx, values[1]))
+		return -ENOMEM;
+	s->samples += rs->count;
+	return 0;
+}

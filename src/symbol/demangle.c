@@ -1,0 +1,14 @@
+#include "symbol/demangle.h"
+
+#include <libiberty/demangle.h>
+#include <stddef.h>
+
+char *kiln_demangle(const char *sym)
+{
+	/* Only mangled-looking names go to the demangler: it would otherwise spend time on every
+	 * plain C name, and some (short ones) it would "demangle" into nonsense. */
+	if (!sym || sym[0] != '_' || (sym[1] != 'Z' && sym[1] != 'R'))
+		return NULL;
+	/* Auto style tries Rust first (legacy Rust names are valid Itanium names too). */
+	return cplus_demangle(sym, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}

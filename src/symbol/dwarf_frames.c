@@ -1,0 +1,228 @@
+#include "symbol/dwarf_frames.h"
+
+#include <dwarf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbol/addr_map.h"
+#include "util/vec.h"
+
+/* A function or inlined instance of one unit; parent is the enclosing one (-1: none). */
+struct scope_fn {
+	Dwarf_Die die;
+	int32_t parent;
+	bool inlined;
+};
+
+/* One address range of a scope_fn; deeper ones sort after shallower ones at equal lo. */
+struct scope_piece {
+	uint64_t lo, hi;
+	uint32_t fn;
+	uint32_t depth;
+};
+
+struct unit_index {
+	Dwarf_Die cudie;
+	struct scope_fn *fns;
+	size_t nfns, fns_cap;
+	struct scope_piece *pieces;
+	size_t npieces, pieces_cap;
+};
+
+struct dwarf_index {
+	Dwarf *dw;
+	struct addr_map by_offset; /* (unit DIE offset, 0) -> unit index + 1 */
+	struct unit_index **units;
+	size_t nunits, units_cap;
+};
+
+struct dwarf_index *dwarf_index_new(Dwarf *dw)
+{
+	struct dwarf_index *ix = calloc(1, sizeof(*ix));
+	if (ix)
+		ix->dw = dw;
+	return ix;
+}
+
+void dwarf_index_free(struct dwarf_index *ix)
+{
+	if (!ix)
+		return;
+	for (size_t i = 0; i < ix->nunits; i++) {
+		free(ix->units[i]->fns);
+		free(ix->units[i]->pieces);
+		free(ix->units[i]);
+	}
+	free(ix->units);
+	addr_map_free(&ix->by_offset);
+	free(ix);
+}
+
+static bool is_function(int tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+	       tag == DW_TAG_entry_point;
+}
+
+/* Tags under which code-bearing DIEs can sit; everything else (types, variables) is skipped
+ * without reading its children. */
+static bool may_hold_code(int tag)
+{
+	switch (tag) {
+	case DW_TAG_subprogram:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_entry_point:
+	case DW_TAG_lexical_block:
+	case DW_TAG_namespace:
+	case DW_TAG_module:
+	case DW_TAG_class_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+	case DW_TAG_try_block:
+	case DW_TAG_catch_block:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int add_fn(struct unit_index *u, Dwarf_Die *die, int32_t parent, int tag, uint32_t depth)
+{
+	if (VEC_RESERVE(u->fns, u->fns_cap, u->nfns + 1))
+		return -1;
+	int32_t idx = (int32_t)u->nfns;
+	u->fns[u->nfns++] = (struct scope_fn){*die, parent, tag == DW_TAG_inlined_subroutine};
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (hi <= lo)
+			continue;
+		if (VEC_RESERVE(u->pieces, u->pieces_cap, u->npieces + 1))
+			return -1;
+		u->pieces[u->npieces++] = (struct scope_piece){lo, hi, (uint32_t)idx, depth};
+	}
+	return idx;
+}
+
+static void walk(struct unit_index *u, Dwarf_Die *parent_die, int32_t parent, uint32_t depth)
+{
+	Dwarf_Die child;
+	if (dwarf_child(parent_die, &child))
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (!may_hold_code(tag))
+			continue;
+		int32_t p = parent;
+		uint32_t d = depth;
+		if (is_function(tag)) {
+			p = add_fn(u, &child, parent, tag, depth);
+			if (p < 0)
+				return;
+			d = depth + 1;
+		}
+		if (dwarf_haschildren(&child))
+			walk(u, &child, p, d);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int cmp_piece(const void *pa, const void *pb)
+{
+	const struct scope_piece *a = pa, *b = pb;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->depth < b->depth ? -1 : a->depth > b->depth;
+}
+
+static struct unit_index *unit_for(struct dwarf_index *ix, Dwarf_Die *cudie)
+{
+	Dwarf_Off off = dwarf_dieoffset(cudie);
+	uint32_t i = addr_map_get(&ix->by_offset, off, 0);
+	if (i)
+		return ix->units[i - 1];
+	if (VEC_RESERVE(ix->units, ix->units_cap, ix->nunits + 1))
+		return NULL;
+	struct unit_index *u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->cudie = *cudie;
+	walk(u, cudie, -1, 0);
+	qsort(u->pieces, u->npieces, sizeof(*u->pieces), cmp_piece);
+	ix->units[ix->nunits++] = u;
+	addr_map_put(&ix->by_offset, off, 0, (uint32_t)ix->nunits);
+	return u;
+}
+
+/* The deepest function-like scope holding pc: scanning back from the last piece starting at or
+ * before pc, the first one that holds it is the deepest, because a nested scope's piece lies
+ * within its parent's and sorts after it. */
+static int32_t innermost(const struct unit_index *u, uint64_t pc)
+{
+	size_t lo = 0, hi = u->npieces;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (u->pieces[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0;)
+		if (pc < u->pieces[i].hi)
+			return (int32_t)u->pieces[i].fn;
+	return -1;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *n = NULL;
+	/* Integrate: inlined instances and out-of-line copies name their abstract origin. */
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &a) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a))
+		n = dwarf_formstring(&a);
+	if (!n && dwarf_attr_integrate(die, DW_AT_name, &a))
+		n = dwarf_formstring(&a);
+	return n;
+}
+
+static int attr_int(Dwarf_Die *die, unsigned int name)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word v;
+	if (!dwarf_attr(die, name, &a) || dwarf_formudata(&a, &v))
+		return 0;
+	return (int)v;
+}
+
+int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *out, int max)
+{
+	Dwarf_Die cudie;
+	if (!ix || max <= 0 || !dwarf_addrdie(ix->dw, vaddr, &cudie))
+		return 0;
+	struct unit_index *u = unit_for(ix, &cudie);
+	if (!u)
+		return 0;
+	int32_t f = innermost(u, vaddr);
+	if (f < 0)
+		return 0;
+	int line = 0;
+	Dwarf_Line *l = dwarf_getsrc_die(&cudie, vaddr);
+	if (l)
+		dwarf_lineno(l, &line);
+	int k = 0;
+	for (; f >= 0 && k < max; f = u->fns[f].parent) {
+		struct scope_fn *fn = &u->fns[f];
+		struct src_frame *o = &out[k++];
+		o->name = die_name(&fn->die);
+		o->line = line;
+		o->decl_file = dwarf_decl_file(&fn->die);
+		o->decl_line = 0;
+		dwarf_decl_line(&fn->die, &o->decl_line);
+		if (!fn->inlined)
+			break;
+		/* The caller is at the call site's line. */
+		line = attr_int(&fn->die, DW_AT_call_line);
+	}
+	return k;
+}

@@ -1,0 +1,317 @@
+#include "symbol/elf_object.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbol/debuginfo.h"
+#include "util/log.h"
+
+static void image_close(struct elf_image *im)
+{
+	if (im->elf)
+		elf_end(im->elf);
+	if (im->data) {
+		if (im->malloced)
+			free(im->data);
+		else
+			munmap(im->data, im->size);
+	}
+	memset(im, 0, sizeof(*im));
+}
+
+/* A private writable mapping: libelf may touch the image, the file never sees it. */
+static int image_map_fd(struct elf_image *im, int fd, struct stat *st)
+{
+	memset(im, 0, sizeof(*im));
+	if (fstat(fd, st))
+		return -errno;
+	if (!S_ISREG(st->st_mode) || st->st_size < (off_t)sizeof(Elf64_Ehdr))
+		return -ENOEXEC;
+	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	im->data = p;
+	im->size = (size_t)st->st_size;
+	return 0;
+}
+
+static bool image_elf(struct elf_image *im)
+{
+	if (!im->elf) {
+		elf_version(EV_CURRENT);
+		im->elf = elf_memory(im->data, im->size);
+	}
+	return im->elf && elf_kind(im->elf) == ELF_K_ELF;
+}
+
+struct elf_object *elf_object_from_fd(int fd, const char *path)
+{
+	struct elf_object *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	struct stat st;
+	int err = image_map_fd(&o->main, fd, &st);
+	o->path = strdup(path);
+	if (err || !o->path) {
+		elf_object_free(o);
+		errno = err ? -err : ENOMEM;
+		return NULL;
+	}
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
+	return o;
+}
+
+struct elf_object *elf_object_from_memory(const void *data, size_t size, const char *name)
+{
+	struct elf_object *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->main.data = malloc(size);
+	o->main.size = size;
+	o->main.malloced = true;
+	o->path = strdup(name);
+	if (!o->main.data || !o->path) {
+		elf_object_free(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(o->main.data, data, size);
+	return o;
+}
+
+void elf_object_free(struct elf_object *o)
+{
+	if (!o)
+		return;
+	dwarf_index_free(o->dwarf_index);
+	if (o->dwarf)
+		dwarf_end(o->dwarf);
+	image_close(&o->debug);
+	image_close(&o->main);
+	sym_table_free(&o->syms);
+	for (size_t i = 0; i < o->nplt; i++)
+		free(o->plt_names[i]);
+	free(o->plt_names);
+	free(o->segs);
+	free(o->path);
+	free(o->debug_path);
+	free(o);
+}
+
+static void read_segments(struct elf_object *o)
+{
+	size_t n;
+	if (elf_getphdrnum(o->main.elf, &n) || !n)
+		return;
+	o->segs = calloc(n, sizeof(*o->segs));
+	if (!o->segs)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(o->main.elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		o->segs[o->nsegs++] = (struct elf_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+	}
+}
+
+/* The GNU build id note, in hex; from the sections (or program headers when stripped of them). */
+void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen)
+{
+	hex[0] = 0;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + name_off, "GNU", 4))
+				continue;
+			const unsigned char *id = (unsigned char *)d->d_buf + desc_off;
+			size_t len = nh.n_descsz;
+			if (len * 2 + 1 > hexlen)
+				len = (hexlen - 1) / 2;
+			for (size_t i = 0; i < len; i++)
+				snprintf(hex + 2 * i, 3, "%02x", id[i]);
+			return;
+		}
+	}
+}
+
+static uint8_t bind_rank(unsigned char bind)
+{
+	return bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+}
+
+static void read_symbols(struct sym_table *t, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d || !sh.sh_entsize)
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(d, (int)i, &sym))
+				break;
+			int type = GELF_ST_TYPE(sym.st_info);
+			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+				continue;
+			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			struct sym_entry e = {.addr = sym.st_value,
+					      .size = sym.st_size,
+					      .name = name,
+					      .bind_rank = bind_rank(GELF_ST_BIND(sym.st_info))};
+			if (sym_table_add(t, &e))
+				return;
+		}
+	}
+}
+
+static Elf_Scn *section_named(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		if (gelf_getshdr(scn, sh) && (name = elf_strptr(elf, shstrndx, sh->sh_name)) &&
+		    !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* x86-64 PLT stubs get perf's "foo@plt" names: stub i (in .plt.sec when the binary has one,
+ * else after .plt's header stub) jumps through the GOT slot of .rela.plt's entry i. */
+#define PLT_ENTRY_SIZE 16
+
+static void read_plt(struct elf_object *o)
+{
+	Elf *elf = o->main.elf;
+	GElf_Shdr rel_sh, plt_sh, sym_sh;
+	Elf_Scn *rel = section_named(elf, ".rela.plt", &rel_sh);
+	Elf_Scn *plt = section_named(elf, ".plt.sec", &plt_sh);
+	uint64_t first = 0;
+	if (!plt) {
+		plt = section_named(elf, ".plt", &plt_sh);
+		first = PLT_ENTRY_SIZE;
+	}
+	if (!rel || !plt || rel_sh.sh_type != SHT_RELA || !rel_sh.sh_entsize)
+		return;
+	Elf_Scn *dynsym = elf_getscn(elf, rel_sh.sh_link);
+	Elf_Data *rd = elf_getdata(rel, NULL), *sd = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+	if (!rd || !sd || !gelf_getshdr(dynsym, &sym_sh))
+		return;
+	size_t n = rel_sh.sh_size / rel_sh.sh_entsize;
+	if (first + n * PLT_ENTRY_SIZE > plt_sh.sh_size)
+		return; /* not the layout this reads */
+	o->plt_names = calloc(n, sizeof(*o->plt_names));
+	if (!o->plt_names)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		if (!gelf_getrela(rd, (int)i, &r) ||
+		    !gelf_getsym(sd, (int)GELF_R_SYM(r.r_info), &sym))
+			continue;
+		const char *name = elf_strptr(elf, sym_sh.sh_link, sym.st_name);
+		if (!name || !*name || asprintf(&o->plt_names[o->nplt], "%s@plt", name) < 0)
+			continue;
+		struct sym_entry e = {.addr = plt_sh.sh_addr + first + i * PLT_ENTRY_SIZE,
+				      .size = PLT_ENTRY_SIZE,
+				      .name = o->plt_names[o->nplt++]};
+		sym_table_add(&o->syms, &e);
+	}
+}
+
+/* The symbols of a debug file share the binary's link-time addresses, so both tables merge. */
+static void load_debug_file(struct elf_object *o)
+{
+	char *path = NULL;
+	int fd = debuginfo_find(o->path, o->main.elf, o->build_id, &path);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (image_map_fd(&o->debug, fd, &st) || !image_elf(&o->debug)) {
+		image_close(&o->debug);
+		free(path);
+	} else {
+		o->debug_path = path;
+		kiln_debug("debug file for %s: %s", o->path, path);
+	}
+	close(fd);
+}
+
+bool elf_object_parse(struct elf_object *o)
+{
+	if (o->parsed)
+		return o->is_elf;
+	o->parsed = true;
+	if (!image_elf(&o->main))
+		return false;
+	o->is_elf = true;
+	read_segments(o);
+	elf_build_id_hex(o->main.elf, o->build_id, sizeof(o->build_id));
+	read_symbols(&o->syms, o->main.elf);
+	read_plt(o);
+	load_debug_file(o);
+	if (o->debug.elf)
+		read_symbols(&o->syms, o->debug.elf);
+	sym_table_finish(&o->syms);
+	return true;
+}
+
+uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset)
+{
+	for (size_t i = 0; i < o->nsegs; i++) {
+		const struct elf_segment *s = &o->segs[i];
+		if (file_offset >= s->offset && file_offset - s->offset < s->filesz)
+			return file_offset - s->offset + s->vaddr;
+	}
+	/* Past every segment's file contents (or no segments): offsets are addresses. */
+	if (o->nsegs)
+		return file_offset - o->segs[0].offset + o->segs[0].vaddr;
+	return file_offset;
+}
+
+const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t vaddr)
+{
+	return sym_table_find(&o->syms, vaddr);
+}
+
+struct dwarf_index *elf_object_dwarf(struct elf_object *o)
+{
+	if (o->dwarf_tried)
+		return o->dwarf_index;
+	o->dwarf_tried = true;
+	if (!elf_object_parse(o))
+		return NULL;
+	if (o->debug.elf)
+		o->dwarf = dwarf_begin_elf(o->debug.elf, DWARF_C_READ, NULL);
+	if (!o->dwarf)
+		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
+	if (o->dwarf)
+		o->dwarf_index = dwarf_index_new(o->dwarf);
+	return o->dwarf_index;
+}

@@ -1,0 +1,66 @@
+/* One ELF file (executable, shared library, vdso image), opened once and shared by every
+ * process that maps it. Opening keeps a private mapping of the file, so binaries deleted or
+ * replaced after they were seen stay readable; parsing (symbols, debug file) waits until an
+ * address in it is first resolved. */
+#ifndef KILN_ELF_OBJECT_H
+#define KILN_ELF_OBJECT_H
+
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbol/dwarf_frames.h"
+#include "symbol/sym_table.h"
+
+struct elf_segment {
+	uint64_t offset, filesz, vaddr;
+};
+
+struct elf_image {
+	void *data;
+	size_t size;
+	bool malloced; /* else mmapped */
+	Elf *elf;
+};
+
+struct elf_object {
+	char *path; /* the name processes map it by ("[vdso]" for the vdso) */
+	uint64_t dev, ino;
+	uint32_t id; /* 1-based, unique per symbolizer: cache keys use it */
+	struct elf_image main;
+	bool parsed;
+	bool is_elf;
+	char build_id[2 * 64 + 1]; /* hex, "" when the file has none */
+	struct elf_segment *segs;
+	size_t nsegs;
+	struct sym_table syms;
+	char **plt_names; /* "foo@plt" names the table points at */
+	size_t nplt;
+	struct elf_image debug; /* separate debug file, when one was found */
+	char *debug_path;
+	Dwarf *dwarf;
+	struct dwarf_index *dwarf_index;
+	bool dwarf_tried;
+};
+
+/* Maps an open file (the caller keeps fd); NULL on failure (errno set). */
+struct elf_object *elf_object_from_fd(int fd, const char *path);
+/* Copies an in-memory image (the vdso). */
+struct elf_object *elf_object_from_memory(const void *data, size_t size, const char *name);
+void elf_object_free(struct elf_object *o);
+
+/* Parses symbols, segments and build id once; later calls are free. false when not ELF. */
+bool elf_object_parse(struct elf_object *o);
+/* File offset -> link-time virtual address through the PT_LOAD segments (this is where PIE
+ * executables and shared libraries get their load bias accounted for). */
+uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
+const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t vaddr);
+/* The file's DWARF (from the debug file when separate), indexed; NULL when it has none. */
+struct dwarf_index *elf_object_dwarf(struct elf_object *o);
+
+/* The GNU build id note of elf in hex ("" when it has none). */
+void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen);
+
+#endif

@@ -1,0 +1,98 @@
+#include "symbol/sym_table.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/vec.h"
+
+int sym_table_add(struct sym_table *t, const struct sym_entry *e)
+{
+	if (VEC_RESERVE(t->e, t->cap, t->n + 1))
+		return -ENOMEM;
+	t->e[t->n++] = *e;
+	return 0;
+}
+
+static size_t underscores(const char *s)
+{
+	size_t n = 0;
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+/* Negative when a is the better name for a shared address. */
+static int preference(const struct sym_entry *a, const struct sym_entry *b)
+{
+	if (a->bind_rank != b->bind_rank)
+		return a->bind_rank > b->bind_rank ? -1 : 1;
+	/* Compiler-made aliases (foo.localalias, foo.part.0) name the same code less plainly. */
+	bool da = strchr(a->name, '.') != NULL, db = strchr(b->name, '.') != NULL;
+	if (da != db)
+		return da ? 1 : -1;
+	size_t ua = underscores(a->name), ub = underscores(b->name);
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	size_t la = strlen(a->name), lb = strlen(b->name);
+	if (la != lb)
+		return la > lb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+	const struct sym_entry *a = pa, *b = pb;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return preference(a, b);
+}
+
+void sym_table_finish(struct sym_table *t)
+{
+	if (!t->n)
+		return;
+	qsort(t->e, t->n, sizeof(*t->e), cmp_entry);
+	size_t w = 0;
+	for (size_t r = 0; r < t->n; r++) {
+		if (w && t->e[w - 1].addr == t->e[r].addr) {
+			/* The best name is first; an alias may still know the size. */
+			if (!t->e[w - 1].size)
+				t->e[w - 1].size = t->e[r].size;
+			continue;
+		}
+		t->e[w++] = t->e[r];
+	}
+	t->n = w;
+}
+
+void sym_table_free(struct sym_table *t)
+{
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct sym_entry *sym_table_find(const struct sym_table *t, uint64_t a)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->e[mid].addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	size_t i = lo - 1;
+	const struct sym_entry *s = &t->e[i];
+	if (!s->size)
+		return s;
+	if (a - s->addr < s->size)
+		return s;
+	/* A large symbol can enclose smaller ones that start after it (nested labels). */
+	for (size_t j = i, k = 0; j-- > 0 && k < 8; k++)
+		if (t->e[j].size && a - t->e[j].addr < t->e[j].size)
+			return &t->e[j];
+	return NULL;
+}

@@ -1,0 +1,701 @@
+#include "symbol/symbolizer.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbol/addr_map.h"
+#include "symbol/demangle.h"
+#include "symbol/dwarf_frames.h"
+#include "symbol/elf_object.h"
+#include "symbol/kallsyms.h"
+#include "symbol/process.h"
+#include "util/hash.h"
+#include "util/log.h"
+#include "util/vec.h"
+
+/* Inline depth kept per location; deeper chains keep their innermost frames. */
+#define MAX_INLINE 16
+/* Cached location ids carry "unresolved" in the top bit, so cache hits still count right. */
+#define UNRESOLVED_BIT 0x80000000u
+
+/* Lines resolved for one (object, address): profile ids, valid for the cached profile only. */
+struct line_run {
+	uint32_t first, n;
+	bool resolved;
+};
+
+struct symbolizer {
+	struct process **procs;
+	size_t nprocs, procs_cap;
+	struct addr_map pid_index; /* (pid, 0) -> index + 1 */
+	struct elf_object **objs;
+	size_t nobjs, objs_cap;
+	struct addr_map obj_index; /* (dev, inode) -> object id */
+	struct elf_object *vdso;
+	bool vdso_tried;
+	struct intern_table names; /* mapping names */
+	uint64_t gen;
+	struct kallsyms ksyms;
+	bool ksyms_tried;
+	struct sym_stats stats;
+
+	/* Caches of profile ids, dropped when another profile comes. */
+	struct kiln_profile *cached;
+	struct addr_map loc_cache;  /* (process gen << 1 | ra, addr) -> location */
+	struct addr_map kloc_cache; /* (ra, addr) -> location */
+	struct addr_map run_cache;  /* (object id, lookup vaddr) -> run index + 1 */
+	struct addr_map name_cache; /* (string address, 0 raw | 1 demangled) -> string id */
+	struct line_run *runs;
+	size_t nruns, runs_cap;
+	struct kiln_line *lines;
+	size_t nlines, lines_cap;
+};
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	intern_init(&s->names);
+	if (!intern_get(&s->names, "", 0, NULL)) {
+		symbolizer_free(s);
+		return NULL;
+	}
+	elf_version(EV_CURRENT);
+	return s;
+}
+
+static void drop_caches(struct symbolizer *s)
+{
+	addr_map_clear(&s->loc_cache);
+	addr_map_clear(&s->kloc_cache);
+	addr_map_clear(&s->run_cache);
+	addr_map_clear(&s->name_cache);
+	s->nruns = s->nlines = 0;
+}
+
+void sym_forget_profile(struct symbolizer *s)
+{
+	drop_caches(s);
+	s->cached = NULL;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		process_free(s->procs[i]);
+	free(s->procs);
+	for (size_t i = 0; i < s->nobjs; i++)
+		elf_object_free(s->objs[i]);
+	free(s->objs);
+	addr_map_free(&s->pid_index);
+	addr_map_free(&s->obj_index);
+	addr_map_free(&s->loc_cache);
+	addr_map_free(&s->kloc_cache);
+	addr_map_free(&s->run_cache);
+	addr_map_free(&s->name_cache);
+	intern_free(&s->names);
+	kallsyms_free(&s->ksyms);
+	free(s->runs);
+	free(s->lines);
+	free(s);
+}
+
+/* ---- processes ---- */
+
+static struct process *find_process(const struct symbolizer *s, int pid)
+{
+	uint32_t i = addr_map_get(&s->pid_index, (uint64_t)(uint32_t)pid, 0);
+	return i ? s->procs[i - 1] : NULL;
+}
+
+static struct process *get_process(struct symbolizer *s, int pid)
+{
+	struct process *p = find_process(s, pid);
+	if (p)
+		return p;
+	if (VEC_RESERVE(s->procs, s->procs_cap, s->nprocs + 1))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->gen = ++s->gen;
+	if (addr_map_put(&s->pid_index, (uint64_t)(uint32_t)pid, 0, (uint32_t)s->nprocs + 1)) {
+		free(p);
+		return NULL;
+	}
+	s->procs[s->nprocs++] = p;
+	return p;
+}
+
+static void maps_changed(struct symbolizer *s, struct process *p)
+{
+	p->gen = ++s->gen;
+}
+
+static void set_comm(struct process *p, const char *comm)
+{
+	/* The kernel's comm is at most 15 characters; longer input is cut like it would be. */
+	size_t len = comm ? strnlen(comm, sizeof(p->comm) - 1) : 0;
+	if (len)
+		memcpy(p->comm, comm, len);
+	p->comm[len] = 0;
+}
+
+const char *sym_process_name(struct symbolizer *s, int pid)
+{
+	struct process *p = find_process(s, pid);
+	return p && p->comm[0] ? p->comm : NULL;
+}
+
+void sym_process_comm(struct symbolizer *s, int pid, const char *comm, bool exec)
+{
+	struct process *p = get_process(s, pid);
+	if (!p)
+		return;
+	set_comm(p, comm);
+	if (exec) {
+		/* The new image's mmaps follow; the old address space is gone. */
+		p->n = 0;
+		p->exited = false;
+		perfmap_free(&p->jit);
+		p->jit_loaded = false;
+		maps_changed(s, p);
+	}
+}
+
+void sym_process_fork(struct symbolizer *s, int ppid, int pid)
+{
+	if (ppid == pid)
+		return; /* a thread: it shares its process's maps */
+	struct process *parent = find_process(s, ppid);
+	struct process *child = get_process(s, pid);
+	if (!child)
+		return;
+	child->exited = false;
+	perfmap_free(&child->jit);
+	child->jit_loaded = false;
+	if (parent) {
+		set_comm(child, parent->comm);
+		process_copy_maps(child, parent);
+	} else {
+		child->n = 0;
+	}
+	maps_changed(s, child);
+}
+
+void sym_process_exit(struct symbolizer *s, int pid)
+{
+	struct process *p = find_process(s, pid);
+	if (p)
+		p->exited = true;
+}
+
+/* ---- ELF objects ---- */
+
+static struct elf_object *register_object(struct symbolizer *s, struct elf_object *o)
+{
+	if (VEC_RESERVE(s->objs, s->objs_cap, s->nobjs + 1)) {
+		elf_object_free(o);
+		return NULL;
+	}
+	s->objs[s->nobjs++] = o;
+	o->id = (uint32_t)s->nobjs;
+	return o;
+}
+
+static struct elf_object *vdso_object(struct symbolizer *s)
+{
+	if (s->vdso_tried)
+		return s->vdso;
+	s->vdso_tried = true;
+	/* Every 64-bit process maps the same vdso image: kiln's own copy is as good as theirs. */
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return NULL;
+	char line[512];
+	uint64_t start = 0, end = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "[vdso]")) {
+			sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end);
+			break;
+		}
+	}
+	fclose(f);
+	if (end > start) {
+		struct elf_object *o =
+		    elf_object_from_memory((const void *)(uintptr_t)start, end - start, "[vdso]");
+		if (o)
+			s->vdso = register_object(s, o);
+	}
+	return s->vdso;
+}
+
+static struct elf_object *object_for_fd(struct symbolizer *s, int fd, const char *path)
+{
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return NULL;
+	uint32_t id = addr_map_get(&s->obj_index, st.st_dev, st.st_ino);
+	if (id)
+		return s->objs[id - 1];
+	struct elf_object *o = elf_object_from_fd(fd, path);
+	if (!o)
+		return NULL;
+	o = register_object(s, o);
+	if (o)
+		addr_map_put(&s->obj_index, st.st_dev, st.st_ino, o->id);
+	return o;
+}
+
+/* Opens a mapped file as the process sees it: through map_files (works for deleted and
+ * replaced binaries), then through its root (containers), then by the plain path. */
+static struct elf_object *open_object(struct symbolizer *s, int pid, uint64_t start, uint64_t end,
+				      const char *path)
+{
+	if (!strcmp(path, "[vdso]"))
+		return vdso_object(s);
+	if (path[0] != '/' || !strncmp(path, "//anon", 6))
+		return NULL;
+	char buf[PATH_MAX + 64];
+	int fd = -1;
+	if (pid > 0) {
+		snprintf(buf, sizeof(buf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, start,
+			 end);
+		fd = open(buf, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(buf, sizeof(buf), "/proc/%d/root%s", pid, path);
+			fd = open(buf, O_RDONLY | O_CLOEXEC);
+		}
+	}
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct elf_object *o = object_for_fd(s, fd, path);
+	close(fd);
+	return o;
+}
+
+/* " (deleted)" is how the kernel marks an unlinked file; the name without it is the one the
+ * user knows. */
+static size_t clean_path_len(const char *path)
+{
+	size_t len = strlen(path);
+	static const char deleted[] = " (deleted)";
+	if (len > sizeof(deleted) - 1 && !strcmp(path + len - (sizeof(deleted) - 1), deleted))
+		len -= sizeof(deleted) - 1;
+	return len;
+}
+
+static void add_mapping(struct symbolizer *s, struct process *p, uint64_t start, uint64_t end,
+			uint64_t pgoff, const char *filename)
+{
+	char path[PATH_MAX];
+	size_t len = clean_path_len(filename);
+	if (len >= sizeof(path))
+		len = sizeof(path) - 1;
+	memcpy(path, filename, len);
+	path[len] = 0;
+	struct vmap m = {.start = start, .end = end, .pgoff = pgoff};
+	m.obj = open_object(s, p->pid, start, end, path);
+	m.name = intern_get(&s->names, path, len, NULL);
+	process_add_map(p, &m);
+	maps_changed(s, p);
+}
+
+void sym_process_mmap(struct symbolizer *s, int pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		      const char *filename, bool executable)
+{
+	struct process *p = get_process(s, pid);
+	if (!p || !len)
+		return;
+	if (!executable) {
+		/* Mapped over: whatever code was there is gone. */
+		process_remove_range(p, start, start + len);
+		maps_changed(s, p);
+		return;
+	}
+	add_mapping(s, p, start, start + len, pgoff, filename ? filename : "");
+}
+
+static void read_comm(struct process *p, int pid)
+{
+	char path[64], comm[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(comm, sizeof(comm), f)) {
+		comm[strcspn(comm, "\n")] = 0;
+		set_comm(p, comm);
+	}
+	fclose(f);
+}
+
+/* One /proc/PID/maps line: "start-end perms offset dev inode   path". */
+static void scan_line(struct symbolizer *s, struct process *p, char *line)
+{
+	uint64_t start, end, pgoff;
+	char perms[8];
+	int pos = 0;
+	line[strcspn(line, "\n")] = 0;
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &start, &end, perms,
+		   &pgoff, &pos) < 4 ||
+	    !pos)
+		return;
+	if (strlen(perms) < 3 || perms[2] != 'x')
+		return;
+	add_mapping(s, p, start, end, pgoff, line + pos);
+}
+
+int sym_scan_process(struct symbolizer *s, int pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	struct process *p = get_process(s, pid);
+	if (!p) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	/* What /proc says now replaces what was known. */
+	p->n = 0;
+	p->exited = false;
+	maps_changed(s, p);
+	read_comm(p, pid);
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0)
+		scan_line(s, p, line);
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int sym_scan_all(struct symbolizer *s)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		/* Processes that exit meanwhile or hide from us are simply not tracked. */
+		sym_scan_process(s, atoi(e->d_name));
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---- resolution ---- */
+
+static void use_profile(struct symbolizer *s, struct kiln_profile *p)
+{
+	if (s->cached != p) {
+		drop_caches(s);
+		s->cached = p;
+	}
+}
+
+/* String ids for names that live as long as the symbolizer (ELF images, kallsyms): keyed by
+ * address, so each is hashed and demangled once. */
+static uint32_t cached_str(struct symbolizer *s, struct kiln_profile *p, const char *str,
+			   bool demangled)
+{
+	uint64_t k2 = demangled ? 1 : 0;
+	uint32_t id = addr_map_get(&s->name_cache, (uintptr_t)str, k2);
+	if (id)
+		return id;
+	char *dm = demangled ? kiln_demangle(str) : NULL;
+	id = kiln_profile_intern_cstr(p, dm ? dm : str);
+	free(dm);
+	if (id)
+		addr_map_put(&s->name_cache, (uintptr_t)str, k2, id);
+	return id;
+}
+
+static uint32_t function_id(struct symbolizer *s, struct kiln_profile *p, const char *raw,
+			    const char *decl_file, int decl_line)
+{
+	struct kiln_function f = {.name = cached_str(s, p, raw, true),
+				  .system_name = cached_str(s, p, raw, false),
+				  .filename = decl_file ? cached_str(s, p, decl_file, false) : 0,
+				  .start_line = decl_line};
+	if (!f.name || !f.system_name)
+		return 0;
+	return kiln_profile_function(p, &f);
+}
+
+static uint32_t plain_function(struct kiln_profile *p, const char *name)
+{
+	return kiln_profile_function_named(p, name, strlen(name));
+}
+
+/* "[libfoo.so]" for code in a mapping without a symbol, perf's convention. */
+static uint32_t module_function(struct symbolizer *s, struct kiln_profile *p, uint32_t name_id)
+{
+	const char *path = intern_key(&s->names, name_id, NULL);
+	if (!path || !*path)
+		return plain_function(p, "[unknown]");
+	if (path[0] == '[')
+		return plain_function(p, path);
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char buf[PATH_MAX + 2];
+	snprintf(buf, sizeof(buf), "[%s]", base);
+	return plain_function(p, buf);
+}
+
+static struct line_run *new_run(struct symbolizer *s, const struct kiln_line *lines, uint32_t n,
+				bool resolved)
+{
+	if (VEC_RESERVE(s->runs, s->runs_cap, s->nruns + 1) ||
+	    VEC_RESERVE(s->lines, s->lines_cap, s->nlines + n))
+		return NULL;
+	struct line_run *r = &s->runs[s->nruns++];
+	*r = (struct line_run){(uint32_t)s->nlines, n, resolved};
+	memcpy(s->lines + s->nlines, lines, n * sizeof(*lines));
+	s->nlines += n;
+	return r;
+}
+
+/* Symbol and inline chain at a link-time address of an object: innermost line first, the
+ * ELF symbol naming the outermost (out-of-line) function. */
+static uint32_t resolve_in_object(struct symbolizer *s, struct kiln_profile *p,
+				  struct elf_object *o, uint64_t vaddr, uint32_t module,
+				  struct kiln_line *out, bool *resolved)
+{
+	struct src_frame fr[MAX_INLINE];
+	int nf = dwarf_src_frames(elf_object_dwarf(o), vaddr, fr, MAX_INLINE);
+	const struct sym_entry *sym = elf_object_symbol(o, vaddr);
+	uint32_t n = 0;
+	for (int i = 0; i + 1 < nf; i++) {
+		const char *name = fr[i].name ? fr[i].name : "[unknown]";
+		out[n++] = (struct kiln_line){
+		    function_id(s, p, name, fr[i].decl_file, fr[i].decl_line), fr[i].line};
+	}
+	const struct src_frame *outer = nf ? &fr[nf - 1] : NULL;
+	const char *name = sym ? sym->name : outer ? outer->name : NULL;
+	*resolved = name != NULL;
+	if (name)
+		out[n++] =
+		    (struct kiln_line){function_id(s, p, name, outer ? outer->decl_file : NULL,
+						   outer ? outer->decl_line : 0),
+				       outer ? outer->line : 0};
+	else
+		out[n++] = (struct kiln_line){module_function(s, p, module), 0};
+	for (uint32_t i = 0; i < n; i++)
+		if (!out[i].function)
+			return 0;
+	return n;
+}
+
+static const struct line_run *object_lines(struct symbolizer *s, struct kiln_profile *p,
+					   struct elf_object *o, uint64_t vaddr, uint32_t module)
+{
+	uint32_t r = addr_map_get(&s->run_cache, o->id, vaddr);
+	if (r)
+		return &s->runs[r - 1];
+	struct kiln_line lines[MAX_INLINE];
+	bool resolved;
+	uint32_t n = resolve_in_object(s, p, o, vaddr, module, lines, &resolved);
+	if (!n)
+		return NULL;
+	struct line_run *run = new_run(s, lines, n, resolved);
+	if (run)
+		addr_map_put(&s->run_cache, o->id, vaddr, (uint32_t)(run - s->runs) + 1);
+	return run;
+}
+
+static uint32_t profile_mapping(struct symbolizer *s, struct kiln_profile *p, const struct vmap *m)
+{
+	const char *name = intern_key(&s->names, m->name, NULL);
+	struct kiln_mapping km = {.start = m->start,
+				  .limit = m->end,
+				  .offset = m->pgoff,
+				  .filename = kiln_profile_intern_cstr(p, name)};
+	if (m->obj && m->obj->build_id[0])
+		km.build_id = kiln_profile_intern_cstr(p, m->obj->build_id);
+	return kiln_profile_mapping(p, &km);
+}
+
+/* JIT code: the process's perf map, read again when the JIT has appended to it since. */
+static const struct sym_entry *jit_symbol(struct process *pr, uint64_t addr)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pr->pid);
+	if (pr->jit_loaded) {
+		const struct sym_entry *e = sym_table_find(&pr->jit.syms, addr);
+		if (e)
+			return e;
+		struct stat st;
+		if (stat(path, &st) || st.st_size == pr->jit.size)
+			return NULL;
+		perfmap_free(&pr->jit);
+		pr->jit_loaded = false;
+	}
+	if (perfmap_load(&pr->jit, path))
+		return NULL;
+	pr->jit_loaded = true;
+	return sym_table_find(&pr->jit.syms, addr);
+}
+
+static uint32_t resolve_user(struct symbolizer *s, struct kiln_profile *p, struct process *pr,
+			     uint64_t addr, bool ra, bool *resolved)
+{
+	const struct vmap *m = process_find_map(pr, addr);
+	uint32_t mapping = m ? profile_mapping(s, p, m) : 0;
+	if (m && m->obj && elf_object_parse(m->obj)) {
+		uint64_t vaddr = elf_object_vaddr(m->obj, addr - m->start + m->pgoff);
+		const struct line_run *run =
+		    object_lines(s, p, m->obj, ra && vaddr ? vaddr - 1 : vaddr, m->name);
+		if (!run)
+			return 0;
+		*resolved = run->resolved;
+		/* Build the mapping again: parsing just now may have found its build id. */
+		mapping = profile_mapping(s, p, m);
+		return kiln_profile_location(p, mapping, addr, KILN_FRAME_USER,
+					     s->lines + run->first, run->n);
+	}
+	const struct sym_entry *j = jit_symbol(pr, ra && addr ? addr - 1 : addr);
+	if (j) {
+		*resolved = true;
+		struct kiln_line l = {plain_function(p, j->name), 0};
+		return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_JIT, &l, 1)
+				  : 0;
+	}
+	*resolved = false;
+	struct kiln_line l = {m ? module_function(s, p, m->name) : plain_function(p, "[unknown]"),
+			      0};
+	return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_USER, &l, 1) : 0;
+}
+
+static uint32_t user_location(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr,
+			      bool ra)
+{
+	use_profile(s, p);
+	struct process *pr = get_process(s, pid);
+	if (!pr)
+		return 0;
+	uint64_t key = pr->gen << 1 | (ra ? 1 : 0);
+	uint32_t v = addr_map_get(&s->loc_cache, key, addr);
+	if (!v) {
+		bool resolved = false;
+		uint32_t loc = resolve_user(s, p, pr, addr, ra, &resolved);
+		if (!loc)
+			return 0;
+		v = loc | (resolved ? 0 : UNRESOLVED_BIT);
+		addr_map_put(&s->loc_cache, key, addr, v);
+	}
+	if (v & UNRESOLVED_BIT)
+		s->stats.user_unresolved++;
+	else
+		s->stats.user_resolved++;
+	return v & ~UNRESOLVED_BIT;
+}
+
+uint32_t sym_user_location(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr)
+{
+	return user_location(s, p, pid, addr, false);
+}
+
+uint32_t sym_user_location_ra(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr)
+{
+	return user_location(s, p, pid, addr, true);
+}
+
+/* ---- kernel ---- */
+
+int sym_load_kallsyms(struct symbolizer *s, const char *path)
+{
+	kallsyms_free(&s->ksyms);
+	s->ksyms_tried = true;
+	drop_caches(s);
+	s->cached = NULL;
+	int err = kallsyms_load(&s->ksyms, path);
+	s->stats.kernel_addresses_hidden = s->ksyms.hidden;
+	if (err)
+		kiln_warn("cannot read %s (%s): kernel frames show as [unknown]", path,
+			  strerror(-err));
+	else if (s->ksyms.hidden)
+		kiln_warn(
+		    "kernel addresses are hidden (kernel.kptr_restrict): kernel frames show "
+		    "as [unknown]; run as root with sysctl kernel.kptr_restrict=0 to see them");
+	return err;
+}
+
+static uint32_t kernel_mapping(struct symbolizer *s, struct kiln_profile *p, uint16_t group)
+{
+	char name[256];
+	snprintf(name, sizeof(name), "[%s]", s->ksyms.mods[group]);
+	struct kiln_mapping km = {.start = s->ksyms.lo[group],
+				  .limit = s->ksyms.hi[group],
+				  .filename = kiln_profile_intern_cstr(p, name)};
+	return kiln_profile_mapping(p, &km);
+}
+
+static uint32_t resolve_kernel(struct symbolizer *s, struct kiln_profile *p, uint64_t addr, bool ra,
+			       bool *resolved)
+{
+	if (!s->ksyms_tried)
+		sym_load_kallsyms(s, "/proc/kallsyms");
+	const struct sym_entry *e = kallsyms_find(&s->ksyms, ra && addr ? addr - 1 : addr);
+	*resolved = e != NULL;
+	struct kiln_line l = {
+	    e ? function_id(s, p, e->name, NULL, 0) : plain_function(p, "[unknown]"), 0};
+	uint32_t mapping = e ? kernel_mapping(s, p, e->group) : 0;
+	return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_KERNEL, &l, 1) : 0;
+}
+
+static uint32_t kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr,
+				bool ra)
+{
+	if (!s->ksyms_tried)
+		sym_load_kallsyms(s, "/proc/kallsyms");
+	use_profile(s, p);
+	uint32_t v = addr_map_get(&s->kloc_cache, ra ? 1 : 0, addr);
+	if (!v) {
+		bool resolved;
+		uint32_t loc = resolve_kernel(s, p, addr, ra, &resolved);
+		if (!loc)
+			return 0;
+		v = loc | (resolved ? 0 : UNRESOLVED_BIT);
+		addr_map_put(&s->kloc_cache, ra ? 1 : 0, addr, v);
+	}
+	if (v & UNRESOLVED_BIT)
+		s->stats.kernel_unresolved++;
+	else
+		s->stats.kernel_resolved++;
+	return v & ~UNRESOLVED_BIT;
+}
+
+uint32_t sym_kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr)
+{
+	return kernel_location(s, p, addr, false);
+}
+
+uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, uint64_t addr)
+{
+	return kernel_location(s, p, addr, true);
+}
+
+void sym_get_stats(const struct symbolizer *s, struct sym_stats *out)
+{
+	*out = s->stats;
+}
