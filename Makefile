@@ -68,7 +68,7 @@ $(BUILD)/vmlinux.h: | deps
 
 $(BUILD)/%.bpf.o: src/%.bpf.c $(BUILD)/vmlinux.h $(wildcard src/*/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -idirafter /usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
 	@llvm-strip -g $@ 2>/dev/null || true
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o

@@ -9,7 +9,7 @@ pkgs=(
 	libdebuginfod-dev   # debug info by build id when DEBUGINFOD_URLS is set
 	# tests and checks
 	libcmocka-dev systemtap-sdt-dev cppcheck clang-format
-	linux-perf strace   # the peers the tests compare with
+	linux-perf strace bpftrace  # the peers the tests compare with
 	golang-go           # go tool pprof reads kiln's pprof
 	protobuf-compiler   # protoc --decode checks kiln's Perfetto traces
 	chromium            # the SVG flame graph is checked in a headless browser

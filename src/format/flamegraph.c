@@ -713,19 +713,24 @@ static size_t utf8_prefix(const char *s, size_t len, size_t chars)
 }
 
 /* The label that fits a frame, by flamegraph.pl's estimate of character width (the script
- * computes the same when zooming). */
-static void put_label(FILE *f, const struct fg *g, const char *name, size_t len, double w)
+ * computes the same when zooming). Frames too narrow for one get no text element at all: most
+ * frames of a big graph are narrow, and fewer elements load and zoom faster. */
+static void put_label(FILE *f, const struct fg *g, const char *name, size_t len, double x, double y,
+		      double w)
 {
 	double chars = floor(w / (g->o->font_size * g->o->font_width));
 	if (chars < 3)
 		return;
+	fprintf(f, "<text x=\"%.8g\" y=\"%.6g\">", x + 3,
+		y + (g->o->frame_height - FRAMEPAD) / 2 + 3);
 	size_t have = utf8_chars(name, len);
 	if ((double)have <= chars) {
 		put_escaped(f, name, len);
-		return;
+	} else {
+		put_escaped(f, name, utf8_prefix(name, len, (size_t)chars - 2));
+		fputs("..", f);
 	}
-	put_escaped(f, name, utf8_prefix(name, len, (size_t)chars - 2));
-	fputs("..", f);
+	fputs("</text>", f);
 }
 
 static void put_title(FILE *f, const struct fg *g, const struct node *n, const char *name,
@@ -822,8 +827,10 @@ static void put_header(FILE *f, const struct fg *g, const struct geometry *geo)
 		"#search, #ignorecase { opacity: 0.1; cursor: pointer; }\n"
 		"#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity: 1; }\n"
 		"#unzoom { cursor: pointer; }\n"
-		"#frames > g:hover > rect { stroke: black; stroke-width: 0.5; }\n"
-		"#frames > g { cursor: pointer; }\n"
+		"#matched { text-anchor: end; }\n"
+		"#frames > g:hover > rect, #zoomed > g:hover > rect { stroke: black; "
+		"stroke-width: 0.5; }\n"
+		"#frames > g, #zoomed > g { cursor: pointer; }\n"
 		".hide { display: none; }\n"
 		".parent { opacity: 0.5; }\n"
 		"</style>\n",
@@ -852,7 +859,7 @@ static void put_header(FILE *f, const struct fg *g, const struct geometry *geo)
 		geo->width - XPAD - 100, o->font_size * 2);
 	fprintf(f, "<text id=\"ignorecase\" x=\"%.2f\" y=\"%.2f\">ic</text>\n",
 		geo->width - XPAD - 16, o->font_size * 2);
-	fprintf(f, "<text id=\"matched\" x=\"%.2f\" y=\"%.2f\"> </text>\n", geo->width - XPAD - 100,
+	fprintf(f, "<text id=\"matched\" x=\"%.2f\" y=\"%.2f\"> </text>\n", geo->width - XPAD,
 		bottom_y);
 }
 
@@ -866,6 +873,8 @@ static void put_frames(FILE *f, const struct fg *g, const struct geometry *geo)
 		"data-search-color=\"%s\" data-nametype=\"",
 		XPAD, geo->width, o->font_size, o->font_width, geo->y0, geo->dy, SEARCH_COLOR);
 	put_text(f, o->nametype);
+	fputs("\" data-countname=\"", f);
+	put_text(f, g->countname);
 	fprintf(f, "\" data-elided=\"%zu\">\n", g->elided);
 	for (size_t k = 0; k < g->norder; k++) {
 		const struct node *n = &g->nodes[g->order[k]];
@@ -881,11 +890,10 @@ static void put_frames(FILE *f, const struct fg *g, const struct geometry *geo)
 		put_title(f, g, n, name, len, total);
 		fprintf(f,
 			"</title><rect x=\"%.8g\" y=\"%.6g\" width=\"%.8g\" height=\"%.6g\" "
-			"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%.8g\" y=\"%.6g\">",
-			x, y, w, o->frame_height - FRAMEPAD, c.r, c.g, c.b, x + 3,
-			y + (o->frame_height - FRAMEPAD) / 2 + 3);
-		put_label(f, g, name, len, w);
-		fputs("</text></g>\n", f);
+			"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/>",
+			x, y, w, o->frame_height - FRAMEPAD, c.r, c.g, c.b);
+		put_label(f, g, name, len, x, y, w);
+		fputs("</g>\n", f);
 	}
 	fputs("</g>\n", f);
 }

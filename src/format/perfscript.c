@@ -531,20 +531,40 @@ static int frame_line(struct perfscript_parser *ps, const struct perfscript_fram
 	return 0;
 }
 
-static void unrecognized(struct perfscript_parser *ps, const char *l, size_t len)
+static bool seen_event(const struct perfscript_parser *ps)
 {
-	if (!ps->stats.unrecognized++)
-		ps->stats.first_unrecognized = ps->stats.lines;
-	if (ps->stats.unrecognized > 5)
-		return;
+	return ps->in_sample || ps->stats.samples || ps->stats.skipped_samples;
+}
+
+static void warn_line(const struct perfscript_parser *ps, uint64_t lineno, const char *l,
+		      size_t len)
+{
 	/* Shown as text: control bytes would garble the terminal. */
 	char shown[201];
 	size_t n = len < sizeof(shown) - 1 ? len : sizeof(shown) - 1;
 	for (size_t i = 0; i < n; i++)
 		shown[i] = (unsigned char)l[i] < 0x20 || l[i] == 0x7f ? '?' : l[i];
 	shown[n] = 0;
-	kiln_warn("%s:%llu: unrecognized line ignored: %s", ps->name,
-		  (unsigned long long)ps->stats.lines, shown);
+	kiln_warn("%s:%llu: unrecognized line ignored: %s", ps->name, (unsigned long long)lineno,
+		  shown);
+}
+
+/* Lines before the first event line are only counted: if no event line ever comes, the input
+ * is no perf script and one error says so; otherwise one warning covers them. */
+static void unrecognized(struct perfscript_parser *ps, const char *l, size_t len)
+{
+	if (!ps->stats.unrecognized++)
+		ps->stats.first_unrecognized = ps->stats.lines;
+	if (seen_event(ps) && ps->stats.unrecognized <= 5)
+		warn_line(ps, ps->stats.lines, l, len);
+}
+
+static void warn_unrecognized_head(struct perfscript_parser *ps)
+{
+	if (ps->stats.unrecognized && !seen_event(ps))
+		kiln_warn("%s:%llu: %llu unrecognized line(s) before the first sample ignored",
+			  ps->name, (unsigned long long)ps->stats.first_unrecognized,
+			  (unsigned long long)ps->stats.unrecognized);
 }
 
 /* perf script is text: a NUL means some binary file was given (perf.data itself, often).
@@ -586,6 +606,7 @@ static int parse_line(struct perfscript_parser *ps, const char *l, size_t len)
 		if (ps->o.timeline)
 			ps->has_time =
 			    perfscript_event_time(l + ev.comm_len, len - ev.comm_len, &ps->time_ns);
+		warn_unrecognized_head(ps);
 		return event_line(ps, &ev);
 	}
 	struct perfscript_frame f;

@@ -21,7 +21,9 @@ struct trace_opts {
 	int tstamps;	/* -t count: 1 wall clock, 2 with microseconds, 3 epoch */
 	bool show_time; /* -T */
 	bool json;
-	int strsize; /* -s */
+	bool chrome;	     /* -o X.json: Chrome trace events (Perfetto, chrome://tracing) */
+	bool chrome_started; /* an event was written: the next one needs a comma */
+	int strsize;	     /* -s */
 	const char *out_path;
 	FILE *out;
 	bool syscalls; /* trace syscalls (default when no other event is named) */
@@ -46,6 +48,8 @@ extern volatile int trace_stop;
 
 /* Lets the held command exec; -errno (message printed) when it could not. */
 int trace_release_command(struct trace_opts *o);
+/* Starts a Chrome trace event (the separating comma included) in the output. */
+void trace_chrome_begin(struct trace_opts *o);
 int trace_syscalls_run(struct trace_opts *o);
 int trace_probes_run(struct trace_opts *o);
 

@@ -74,6 +74,17 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
+/* Waking the reader for every event costs more than tracing the call: the reader polls on a
+ * short timer and is woken early only once this much is waiting. */
+#define SC_WAKEUP_BYTES (256 << 10)
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= SC_WAKEUP_BYTES
+		   ? BPF_RB_FORCE_WAKEUP
+		   : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &which);
@@ -368,7 +379,7 @@ static __always_inline int emit(struct inflight *in, __u64 ts, __u64 dur, long r
 			retry_enter(ev, &sp->cap[1], 1);
 		}
 	}
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, wakeup_flags());
 	return 0;
 }
 
@@ -455,7 +466,7 @@ int BPF_PROG(sc_task_exit, struct task_struct *p)
 			ev->nr = -1;
 			ev->type = SC_EV_PROC_EXIT;
 			bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-			bpf_ringbuf_submit(ev, 0);
+			bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP); /* the end: no waiting */
 		} else {
 			__sync_fetch_and_add(&lost_events, 1);
 			count(SC_CNT_LOST);

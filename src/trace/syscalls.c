@@ -118,7 +118,13 @@ int sc_tracer_poll(struct sc_tracer *t, int timeout_ms)
 	if (!t->rb)
 		return -EINVAL;
 	int n = ring_buffer__poll(t->rb, timeout_ms);
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* the kernel side wakes us only once a batch is waiting: take what is there anyway */
+	int m = ring_buffer__consume(t->rb);
+	return m < 0 ? m : n + m;
 }
 
 bool sc_tracer_targets_alive(struct sc_tracer *t)

@@ -21,6 +21,7 @@ struct stream {
 	struct sc_decode_opts dopts;
 	struct sc_decoded d;
 	struct sc_text line;
+	struct sc_text call;
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -136,9 +137,47 @@ static void json_call(struct stream *s, const struct sc_event *ev)
 	sc_text_printf(l, ",\"dur_ns\":%llu}", (unsigned long long)ev->dur);
 }
 
+/* Calls as slices on their thread's track, process ends as instants. */
+static void chrome_event(struct stream *s, const struct sc_event *ev, size_t size)
+{
+	struct sc_text *l = &s->line;
+	double ts = ev->ts / 1e3; /* monotonic: doubles keep sub-microsecond precision */
+	trace_chrome_begin(s->o);
+	if (ev->type == SC_EV_PROC_EXIT) {
+		sc_text_printf(l,
+			       "{\"name\":\"exit %d\",\"ph\":\"i\",\"s\":\"p\",\"ts\":%.3f,"
+			       "\"pid\":%u,\"tid\":%u}",
+			       ((int)ev->ret >> 8) & 0xff, ts, ev->pid, ev->tid);
+		return;
+	}
+	sc_decode(ev, size, &s->dopts, &s->d);
+	sc_text_printf(l,
+		       "{\"name\":\"%s\",\"cat\":\"syscall\",\"ph\":\"X\",\"ts\":%.3f,"
+		       "\"dur\":%.3f,\"pid\":%u,\"tid\":%u,\"args\":{\"call\":",
+		       sc_name(ev->nr), ts, ev->dur / 1e3, ev->pid, ev->tid);
+	struct sc_text *call = &s->call;
+	sc_text_reset(call);
+	sc_text_printf(call, "%s(", sc_name(ev->nr));
+	for (int i = 0; i < s->d.nargs; i++)
+		sc_text_printf(call, "%s%.*s", i ? ", " : "",
+			       (int)(s->d.arg_end[i] - s->d.arg_start[i]),
+			       s->d.text.buf + s->d.arg_start[i]);
+	sc_text_printf(call, ") = %.*s", (int)(s->d.ret_end - s->d.ret_start),
+		       s->d.text.buf + s->d.ret_start);
+	sc_text_json(l, call->buf, call->len);
+	sc_text_puts(l, "}}");
+}
+
 static int on_event(void *ctx, const struct sc_event *ev, size_t size)
 {
 	struct stream *s = ctx;
+	if (s->o->chrome) {
+		sc_text_reset(&s->line);
+		chrome_event(s, ev, size);
+		fwrite(s->line.buf, 1, s->line.len, s->o->out);
+		s->events++;
+		return 0;
+	}
 	put_lost(s, ev->lost);
 	sc_text_reset(&s->line);
 	if (ev->type == SC_EV_PROC_EXIT) {
@@ -286,7 +325,7 @@ int trace_syscalls_run(struct trace_opts *o)
 	if (!err && o->target.child)
 		err = trace_release_command(o);
 	while (!err && !trace_stop) {
-		int n = sc_tracer_poll(t, 100);
+		int n = sc_tracer_poll(t, 50);
 		if (n < 0) {
 			kiln_error("reading the event ring buffer: %s", strerror(-n));
 			err = n;

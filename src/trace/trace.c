@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		"  --failed, -Z      only failed calls;  --duration MS  only calls slower than MS\n"
 		"  -t, -tt, -ttt     timestamps;  -T  time spent in each call\n"
 		"  -s N              data strings shown up to N bytes (32)\n"
-		"  -o FILE           output file;  --json  one JSON object per line\n"
+		"  -o FILE           output file (FILE.json: Chrome trace events for Perfetto)\n"
+		"  --json            one JSON object per line\n"
 		"  --filter 'FIELD OP VALUE && ...'   tracepoint filter, evaluated in the kernel\n"
 		"  --count-by KEY[,KEY]   count events by comm, pid, tid, a field, ustack, kstack\n"
 		"  --hist EXPR, --lhist EXPR,MIN,MAX,STEP, --sum/--min/--max/--avg EXPR\n"
@@ -303,9 +304,9 @@ static int parse_args(struct trace_opts *o, int argc, char **argv)
 	if (pids && (err = target_parse_pids(&o->target, pids)))
 		return err;
 	o->target.system_wide = system_wide;
-	if (!o->nevents)
+	if (!o->nevents && !o->latency)
 		o->syscalls = true;
-	if (o->nevents && o->syscalls) {
+	if ((o->nevents || o->latency) && o->syscalls) {
 		kiln_error("trace: syscalls and other events cannot be traced in one run yet; use "
 			   "tracepoints raw_syscalls:sys_enter/sys_exit or run twice");
 		return -EINVAL;
@@ -333,7 +334,21 @@ static int open_output(struct trace_opts *o)
 	}
 	static char buf[1 << 20];
 	setvbuf(o->out, buf, _IOFBF, sizeof(buf));
+	size_t n = strlen(o->out_path);
+	bool aggregated =
+	    o->summary || o->count_by || o->hist || o->lhist || o->agg_kind || o->latency;
+	if (!o->json && !aggregated && n > 5 && !strcmp(o->out_path + n - 5, ".json")) {
+		o->chrome = true;
+		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", o->out);
+	}
 	return 0;
+}
+
+void trace_chrome_begin(struct trace_opts *o)
+{
+	if (o->chrome_started)
+		fputs(",\n", o->out);
+	o->chrome_started = true;
 }
 
 int trace_release_command(struct trace_opts *o)
@@ -373,7 +388,9 @@ int trace_main(int argc, char **argv)
 		res = o.syscalls ? trace_syscalls_run(&o) : trace_probes_run(&o);
 	target_kill_child(&o.target, SIGKILL);
 	int rc = res < 0 ? 1 : res;
-	if (o.out && o.out != stdout && fclose(o.out)) {
+	if (o.chrome && res >= 0)
+		fputs("\n]}\n", o.out);
+	if (o.out && o.out != stderr && fclose(o.out)) {
 		kiln_error("-o %s: %s", o.out_path, strerror(errno));
 		rc = 1;
 		res = -EIO;

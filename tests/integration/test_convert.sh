@@ -16,6 +16,13 @@ go_total() { go tool pprof -sample_index="${2:-0}" -top -symbolize=none "$1" 2>/
 kiln_top() { "$KILN" report --self -n 0 "$1" |
 	awk '/^ +flat +flat%/ {on=1; next} on && NF>=6 {$2=$3=$5=""; print}' | LC_ALL=C sort; }
 kiln_total() { "$KILN" report -n 1 "$1" | awk '/^Total/ {print $2}'; }
+# Every sample's stack as go tool pprof -traces prints it, folded root first and summed by stack.
+go_stacks() { go tool pprof -traces -sample_index="$2" -symbolize=none "$1" 2>/dev/null | awk '
+	/^-----------\+/ { if (n) add(); n = 0; next }
+	n == 0 && /^ +[0-9]+ +[^ ]/ { v = $1; sub(/^ +[0-9]+ +/, ""); f[n++] = $0; next }
+	n > 0 { sub(/^ +/, ""); f[n++] = $0 }
+	function add(  s, i) { s = f[n-1]; for (i = n-2; i >= 0; i--) s = s ";" f[i]; c[s] += v }
+	END { if (n) add(); for (k in c) print k, c[k] }' | LC_ALL=C sort; }
 
 # folded -> pprof -> folded
 "$KILN" convert "$data/stacks.folded" -o "$TMP/stacks.pb.gz" || fail "folded -> pprof failed"
@@ -38,6 +45,12 @@ cp "$data/cpuhog.go" "$TMP/" && (cd "$TMP" && go build -o cpuhog cpuhog.go && ./
 "$KILN" convert "$TMP/go.pb.gz" -o "$TMP/go.folded" || fail "pprof -> folded failed"
 "$KILN" convert "$TMP/go.folded" -o "$TMP/go2.pb.gz" || fail "folded -> pprof failed"
 check "pprof -> folded keeps the total" [ "$(folded_total "$TMP/go.folded")" = "$(go_total "$TMP/go.pb.gz" samples)" ]
+check "pprof -> folded keeps every stack go tool pprof -traces shows" \
+	diff <(LC_ALL=C sort "$TMP/go.folded") <(go_stacks "$TMP/go.pb.gz" samples)
+check "pprof -> folded -> pprof keeps the total" \
+	[ "$(go_total "$TMP/go2.pb.gz" 0)" = "$(go_total "$TMP/go.pb.gz" samples)" ]
+check "pprof -> folded -> pprof: same stacks and counts in go tool pprof -traces" \
+	diff <(go_stacks "$TMP/go.pb.gz" samples) <(go_stacks "$TMP/go2.pb.gz" 0)
 check "pprof -> folded -> pprof: same go tool pprof -top" \
 	diff <(go_top "$TMP/go.pb.gz" samples) <(go_top "$TMP/go2.pb.gz" 0)
 check "pprof -> folded -> pprof: same kiln report" \

@@ -20,11 +20,17 @@ for mode in bpf perf; do
 done
 
 start=$(date +%s.%N)
-"$KILN" record -q -a -d 2 -o "$TMP/a.folded"
+"$KILN" record -q -a -d 2 -o "$TMP/a.folded" 2>"$TMP/a.err"
+cat "$TMP/a.err"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-echo "-a -d 2 took ${elapsed}s"
+recorded=$(sed -n 's/.* processes, \([0-9.]*\) s, .*/\1/p' "$TMP/a.err")
+rm -f "$TMP/a.err" # the SIGINT checks below look for stray files
+echo "-a -d 2 recorded ${recorded}s, took ${elapsed}s with set-up and symbols"
 check "-a: the spinner shows up system-wide" grep -q '^spinner;.*spin_forever' "$TMP/a.folded"
-check "-d 2 stops after about 2 s" test "$(echo "$elapsed >= 1.9 && $elapsed < 6" | bc)" -eq 1
+# The recording itself stops at 2 s; set-up and symbolization come on top (slower on a
+# loaded machine or under sanitizers), bounded only to catch a hang.
+check "-d 2 records for about 2 s" test "$(echo "$recorded >= 1.9 && $recorded <= 2.5" | bc)" -eq 1
+check "-d 2 ends (set-up and symbols included) within 30 s" test "$(echo "$elapsed < 30" | bc)" -eq 1
 
 set +e
 "$KILN" record -q -o "$TMP/x.folded" -- "$WORKLOADS/exitcode" 7; rc=$?
@@ -32,14 +38,21 @@ set -e
 check "-- CMD passes exit status 7 through" test "$rc" -eq 7
 
 for mode in bpf perf; do
-	"$KILN" record --mode $mode -q -o "$TMP/int-$mode.folded" -- "$WORKLOADS/spinner" 60 &
+	"$KILN" record --mode $mode -F 999 -q -o "$TMP/int-$mode.folded" -- "$WORKLOADS/spinner" 60 &
 	k=$!
+	# kiln lets the command exec once recording runs: time the 2 s from there, since set-up
+	# takes longer on a loaded machine.
+	for _ in $(seq 100); do
+		c=$(pgrep -P $k || true)
+		[ -n "$c" ] && [[ "$(readlink /proc/$c/exe 2>/dev/null)" == */spinner ]] && break
+		sleep 0.1
+	done
 	sleep 2
 	kill -INT $k
 	set +e; wait $k; rc=$?; set -e
 	echo "$mode: kiln exited with $rc after SIGINT"
 	check "$mode SIGINT: output written whole" grep -q 'spin_forever [0-9]*$' "$TMP/int-$mode.folded"
-	check "$mode SIGINT: samples of ~2 s" test "$(folded_total "$TMP/int-$mode.folded")" -ge 100
+	check "$mode SIGINT: samples of the 2 s (>= 100 at 999 Hz, even on a loaded machine)" test "$(folded_total "$TMP/int-$mode.folded")" -ge 100
 	check "$mode SIGINT: no temporary file left" test -z "$(ls "$TMP" | grep -v '\.folded$' || true)"
 	check "$mode SIGINT: no child left behind" test -z "$(pgrep -f "spinner 60" || true)"
 done
@@ -47,4 +60,4 @@ done
 check "no BPF program of kiln's remains" settle_bpf
 links_after=$(bpftool link show 2>/dev/null | grep -c perf_event || true)
 check "no BPF perf_event link of kiln's remains" test "$links_after" -le "$links_before"
-check "no perf event fd of kiln's remains (no kiln process left)" test -z "$(pgrep -x kiln || true)"
+check "no kiln of this test is left holding perf events" test -z "$(pgrep -x kiln -P $$ || true)"

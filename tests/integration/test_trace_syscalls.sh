@@ -66,3 +66,18 @@ PY
 grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} clock_nanosleep\(.*= 0 <0\.0[2-9][0-9]{4}>$' "$TMP/t.txt" ||
 	{ cat "$TMP/t.txt"; fail "-tt -T format"; }
 echo "ok: -tt -T: $(cat "$TMP/t.txt")"
+
+# -o FILE.json: a Chrome trace (Perfetto): calls as slices per thread, process ends as instants.
+"$KILN" trace -f -o "$TMP/trace.json" -- "$seq" "$data" 10 3 fork
+python3 - "$TMP/trace.json" "$data" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+sl = [e for e in ev if e["ph"] == "X"]
+op = [e for e in sl if e["name"] == "openat" and '"%s"' % sys.argv[2] in e["args"]["call"]]
+assert len(op) == 1 and op[0]["args"]["call"].endswith(" = 3") and op[0]["dur"] >= 0, op
+pids = {e["pid"] for e in sl}
+assert len(pids) == 2, pids  # the parent and its exec'd child
+ex = [e for e in ev if e["ph"] == "i" and e["name"] == "exit 0"]
+assert len(ex) == 2, ex
+print("ok: Chrome trace: %d slices on %d processes, %d exits" % (len(sl), len(pids), len(ex)))
+PY

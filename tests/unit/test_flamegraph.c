@@ -179,10 +179,15 @@ static size_t parse_frames(const char *svg, struct frame *out, size_t max)
 		const char *fill = strstr(rect, "fill=\"rgb(");
 		assert_non_null(fill);
 		assert_int_equal(sscanf(fill, "fill=\"rgb(%d,%d,%d)", &f->r, &f->g, &f->b), 3);
-		const char *text = strchr(strstr(rect, "<text"), '>') + 1;
-		const char *tend = strstr(text, "</text>");
-		unescape(text, (size_t)(tend - text), f->label, sizeof(f->label));
-		s = tend;
+		const char *gend = strstr(rect, "</g>");
+		assert_non_null(gend);
+		const char *text = strstr(rect, "<text");
+		if (text && text < gend) {
+			text = strchr(text, '>') + 1;
+			const char *tend = strstr(text, "</text>");
+			unescape(text, (size_t)(tend - text), f->label, sizeof(f->label));
+		}
+		s = gend;
 	}
 	return n;
 }
