@@ -1159,10 +1159,11 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Frame kind from a mapping's file name, as perf and its converters name them. */
-static uint8_t mapping_kind(const char *file)
+/* Frame kind from a mapping: kernel addresses (modules are "[name]" mappings up there), or its
+ * file name as perf and its converters name them. */
+static uint8_t mapping_kind(const char *file, uint64_t start)
 {
-	if (has_prefix(file, "[kernel") || has_prefix(file, "[vmlinux") ||
+	if (start >= 0xffff800000000000ULL || has_prefix(file, "[kernel") || has_prefix(file, "[vmlinux") ||
 	    has_suffix(file, ".ko") || has_prefix(file, "/lib/modules/"))
 		return KILN_FRAME_KERNEL;
 	if (!strcmp(file, JIT_MAPPING_NAME) ||
@@ -1195,7 +1196,7 @@ static int build_mappings(struct build *b)
 		    build_str(b, rm->build_id, rm->off, true, &m.build_id))
 			return -EINVAL;
 		const char *file = kstr(b, m.filename);
-		rm->kind = mapping_kind(file);
+		rm->kind = mapping_kind(file, rm->start);
 		/* The kind-only mappings kiln writes stand for "no mapping" in the model. */
 		bool kind_only =
 		    !m.start && !m.limit && !m.offset && !m.build_id &&
