@@ -62,6 +62,76 @@ static int parse_long(const char *opt, const char *arg, long min, long max, long
 	return 0;
 }
 
+/* One option with its argument. 0, 1 after --help (done), or -EINVAL (message printed). */
+static int parse_option(int c, const char *arg, struct stat_config *o)
+{
+	long v;
+	switch (c) {
+	case 'e':
+		return parse_event_arg(o, arg) ? -EINVAL : 0;
+	case 'a':
+		o->system_wide = true;
+		return 0;
+	case 'C':
+		o->cpu_list = arg;
+		return 0;
+	case 'p':
+		o->pid_list = arg;
+		return 0;
+	case 'A':
+		o->per_cpu = true;
+		return 0;
+	case 'I':
+		if (parse_long("-I", arg, 10, 3600000, &v))
+			return -EINVAL;
+		o->interval_ms = v;
+		return 0;
+	case 'r':
+		if (parse_long("-r", arg, 1, 100000, &v))
+			return -EINVAL;
+		o->repeat = (int)v;
+		return 0;
+	case 'd':
+		o->detail++;
+		return 0;
+	case 'x':
+		if (!*arg)
+			return kiln_error("-x wants a separator, like -x,"), -EINVAL;
+		o->format = STAT_CSV;
+		o->sep = arg;
+		return 0;
+	case 'J':
+		o->format = STAT_JSON;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	}
+	return -EINVAL;
+}
+
+/* What is wrong with the options taken together, NULL when nothing is. */
+static const char *conflict(const struct stat_config *o)
+{
+	if (!o->cmd && !o->system_wide && !o->pid_list)
+		return "nothing to count: give a command (kiln stat -- CMD), -p PID, -a or -C CPUS";
+	if (o->pid_list && (o->system_wide || o->cmd))
+		return "-p counts existing processes: it goes without -a, -C or a command";
+	if (o->per_cpu && !o->system_wide)
+		return "-A prints per-CPU counts: it needs -a or -C";
+	if (o->repeat > 1 && !o->cmd)
+		return "-r repeats a command: give one after --";
+	if (o->repeat > 1 && o->interval_ms)
+		return "-r and -I do not go together: pick one";
+	if (o->format == STAT_CSV && strpbrk(o->sep, "\n"))
+		return "-x: the separator cannot contain a newline";
+	return NULL;
+}
+
+/* 0, 1 after --help (done), or -EINVAL (message printed). */
 static int parse_args(int argc, char **argv, struct stat_config *o)
 {
 	static const struct option opts[] = {{"event", required_argument, NULL, 'e'},
@@ -77,87 +147,29 @@ static int parse_args(int argc, char **argv, struct stat_config *o)
 					     {"output", required_argument, NULL, 'o'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	int c;
-	long v;
+	int c, err = 0;
 	optind = 1;
 	opterr = 0;
 	/* '+': options end at the command, whose own options are its business. */
-	while ((c = getopt_long(argc, argv, "+e:aC:p:AI:r:dx:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			if (parse_event_arg(o, optarg))
-				return -1;
-			break;
-		case 'a':
-			o->system_wide = true;
-			break;
-		case 'C':
-			o->cpu_list = optarg;
-			break;
-		case 'p':
-			o->pid_list = optarg;
-			break;
-		case 'A':
-			o->per_cpu = true;
-			break;
-		case 'I':
-			if (parse_long("-I", optarg, 10, 3600000, &v))
-				return -1;
-			o->interval_ms = v;
-			break;
-		case 'r':
-			if (parse_long("-r", optarg, 1, 100000, &v))
-				return -1;
-			o->repeat = (int)v;
-			break;
-		case 'd':
-			o->detail++;
-			break;
-		case 'x':
-			if (!*optarg)
-				return kiln_error("-x wants a separator, like -x,"), -1;
-			o->format = STAT_CSV;
-			o->sep = optarg;
-			break;
-		case 'J':
-			o->format = STAT_JSON;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			if (optopt && strchr("eCpIrxo", optopt))
-				kiln_error("option -%c is missing its argument", optopt);
-			else
-				kiln_error(
-				    "unknown option '%s'; 'kiln stat --help' lists the options",
-				    argv[optind - 1]);
-			return -1;
-		}
+	while (!err && (c = getopt_long(argc, argv, "+e:aC:p:AI:r:dx:o:h", opts, NULL)) != -1) {
+		if (c == '?' && optopt && strchr("eCpIrxo", optopt))
+			return kiln_error("option -%c is missing its argument", optopt), -EINVAL;
+		if (c == '?')
+			return kiln_error(
+				   "unknown option '%s'; 'kiln stat --help' lists the options",
+				   argv[optind - 1]),
+			       -EINVAL;
+		err = parse_option(c, optarg, o);
 	}
+	if (err)
+		return err;
 	if (optind < argc)
 		o->cmd = argv + optind;
 	if (o->cpu_list)
 		o->system_wide = true;
-	if (!o->cmd && !o->system_wide && !o->pid_list)
-		return kiln_error("nothing to count: give a command (kiln stat -- CMD), -p PID, -a "
-				  "or -C CPUS"),
-		       -1;
-	if (o->pid_list && (o->system_wide || o->cmd))
-		return kiln_error("-p counts existing processes: it goes without -a, -C or a "
-				  "command"),
-		       -1;
-	if (o->per_cpu && !o->system_wide)
-		return kiln_error("-A prints per-CPU counts: it needs -a or -C"), -1;
-	if (o->repeat > 1 && !o->cmd)
-		return kiln_error("-r repeats a command: give one after --"), -1;
-	if (o->repeat > 1 && o->interval_ms)
-		return kiln_error("-r and -I do not go together: pick one"), -1;
-	if (o->format == STAT_CSV && strpbrk(o->sep, "\n"))
-		return kiln_error("-x: the separator cannot contain a newline"), -1;
+	const char *why = conflict(o);
+	if (why)
+		return kiln_error("%s", why), -EINVAL;
 	if (!o->repeat)
 		o->repeat = 1;
 	return 0;
@@ -166,14 +178,13 @@ static int parse_args(int argc, char **argv, struct stat_config *o)
 int cmd_stat(int argc, char **argv)
 {
 	struct stat_config o = {0};
-	int rc = 2;
-	if (parse_args(argc, argv, &o) == 0) {
-		if (stat_add_defaults(&o.evs, o.have_events, o.detail)) {
-			kiln_error("cannot set up the default events");
-			rc = 1;
-		} else {
-			rc = stat_session_run(&o);
-		}
+	int err = parse_args(argc, argv, &o);
+	int rc = err < 0 ? 2 : 0;
+	if (!err && stat_add_defaults(&o.evs, o.have_events, o.detail)) {
+		kiln_error("cannot set up the default events");
+		rc = 1;
+	} else if (!err) {
+		rc = stat_session_run(&o);
 	}
 	ev_list_free(&o.evs);
 	return rc;
