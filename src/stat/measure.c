@@ -50,22 +50,6 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* A counter's reading summed over its slots, or one slot's; minus `base` when given. */
-static struct count row_sum(const struct counter_set *cs, size_t i, const struct count *base,
-			    long slot)
-{
-	struct count sum = {0, 0, 0};
-	for (size_t s = 0; s < cs->nslots; s++) {
-		if (slot >= 0 && s != (size_t)slot)
-			continue;
-		struct count v = cs->c[i].cur[s];
-		if (base)
-			v = count_delta(&v, &base[i * cs->nslots + s]);
-		count_add(&sum, &v);
-	}
-	return sum;
-}
-
 static void fill_row(struct stat_row *row, const struct counter *c, const struct count *sum,
 		     int cpu)
 {
@@ -90,8 +74,10 @@ static void build_rows(struct stat_row *rows, const struct counter_set *cs,
 	size_t k = 0;
 	for (size_t i = 0; i < cs->n; i++) {
 		size_t nrows = per_cpu ? cs->nslots : 1;
+		const struct count *since = base ? &base[i * cs->nslots] : NULL;
 		for (size_t r = 0; r < nrows; r++) {
-			struct count sum = row_sum(cs, i, base, per_cpu ? (long)r : -1);
+			long slot = per_cpu ? (long)r : -1;
+			struct count sum = counters_total(&cs->c[i], cs->nslots, slot, since);
 			fill_row(&rows[k++], &cs->c[i], &sum, per_cpu ? cs->cpus[r] : -1);
 		}
 	}
