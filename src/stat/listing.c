@@ -83,6 +83,26 @@ static void read_line(const char *path, char *buf, size_t size)
 	fclose(f);
 }
 
+/* path: <pmu_dir>/PMU/events/EVENT, listed as PMU/EVENT/. */
+static void list_pmu_event(struct list_ctx *c, const char *path)
+{
+	const char *ev = strrchr(path, '/') + 1;
+	/* scale and unit files describe an event, they are not events */
+	if (strchr(ev, '.'))
+		return;
+	const char *pmu_end = strstr(path + strlen(ev_default_pmu_dir()) + 1, "/events/");
+	const char *pmu = path + strlen(ev_default_pmu_dir()) + 1;
+	char name[256], terms[256];
+	snprintf(name, sizeof(name), "%.*s/%s/", (int)(pmu_end - pmu), pmu, ev);
+	if (!wanted(c, name))
+		return;
+	print_event(c, name, "Kernel PMU event");
+	if (c->verbose) {
+		read_line(path, terms, sizeof(terms));
+		printf("      %.*s/%s/\n", (int)(pmu_end - pmu), pmu, terms);
+	}
+}
+
 static int list_pmu(struct list_ctx *c)
 {
 	char pattern[512];
@@ -90,46 +110,36 @@ static int list_pmu(struct list_ctx *c)
 	snprintf(pattern, sizeof(pattern), "%s/*/events/*", ev_default_pmu_dir());
 	if (glob(pattern, 0, NULL, &g))
 		return 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		const char *path = g.gl_pathv[i];
-		const char *ev = strrchr(path, '/') + 1;
-		/* scale and unit files describe an event, they are not events */
-		if (strchr(ev, '.'))
-			continue;
-		const char *pmu_end = strstr(path + strlen(ev_default_pmu_dir()) + 1, "/events/");
-		const char *pmu = path + strlen(ev_default_pmu_dir()) + 1;
-		char name[256], terms[256];
-		snprintf(name, sizeof(name), "%.*s/%s/", (int)(pmu_end - pmu), pmu, ev);
-		if (!wanted(c, name))
-			continue;
-		print_event(c, name, "Kernel PMU event");
-		if (c->verbose) {
-			read_line(path, terms, sizeof(terms));
-			printf("      %.*s/%s/\n", (int)(pmu_end - pmu), pmu, terms);
-		}
-	}
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		list_pmu_event(c, g.gl_pathv[i]);
 	globfree(&g);
 	return 0;
 }
 
-static void print_fields(const char *dir, const char *sys, const char *name)
+/* The tracepoint's format file, malloc'd; NULL when it cannot be read. */
+static char *read_format(const char *dir, const char *sys, const char *name)
 {
 	char *buf = tracefs_event_file_read(NULL, sys, name, "format", NULL);
-	if (!buf) {
-		/* tracefs_event_file_read looks at the default mount; read ours directly */
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-		FILE *f = fopen(path, "re");
-		size_t len = 0;
-		if (f) {
-			buf = NULL;
-			if (getdelim(&buf, &len, '\0', f) < 0) {
-				free(buf);
-				buf = NULL;
-			}
-			fclose(f);
-		}
+	if (buf)
+		return buf;
+	/* tracefs_event_file_read looks at the default mount; read ours directly */
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	size_t len = 0;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
 	}
+	fclose(f);
+	return buf;
+}
+
+static void print_fields(const char *dir, const char *sys, const char *name)
+{
+	char *buf = read_format(dir, sys, name);
 	if (!buf)
 		return;
 	struct tep_handle *tep = tep_alloc();
@@ -149,12 +159,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static size_t list_len(char **l)
+/* Sorts a NULL-terminated list of names (tracefs returns them in directory order) and returns its
+ * length; 0 for a NULL list. */
+static size_t sort_names(char **l)
 {
 	size_t n = 0;
 	while (l && l[n])
 		n++;
+	if (n)
+		qsort(l, n, sizeof(*l), cmp_str);
 	return n;
+}
+
+static void list_system(struct list_ctx *c, const char *dir, const char *sys)
+{
+	char **events = tracefs_system_events(dir, sys);
+	size_t ne = sort_names(events);
+	for (size_t j = 0; j < ne; j++) {
+		char name[512];
+		snprintf(name, sizeof(name), "%s:%s", sys, events[j]);
+		if (!wanted(c, name))
+			continue;
+		print_event(c, name, "Tracepoint event");
+		if (c->verbose)
+			print_fields(dir, sys, events[j]);
+	}
+	tracefs_list_free(events);
 }
 
 static int list_tracepoints(struct list_ctx *c)
@@ -166,25 +196,9 @@ static int list_tracepoints(struct list_ctx *c)
 		return -ENOENT;
 	}
 	char **systems = tracefs_event_systems(dir);
-	size_t ns = list_len(systems);
-	if (ns)
-		qsort(systems, ns, sizeof(*systems), cmp_str);
-	for (size_t i = 0; i < ns; i++) {
-		char **events = tracefs_system_events(dir, systems[i]);
-		size_t ne = list_len(events);
-		if (ne)
-			qsort(events, ne, sizeof(*events), cmp_str);
-		for (size_t j = 0; j < ne; j++) {
-			char name[512];
-			snprintf(name, sizeof(name), "%s:%s", systems[i], events[j]);
-			if (!wanted(c, name))
-				continue;
-			print_event(c, name, "Tracepoint event");
-			if (c->verbose)
-				print_fields(dir, systems[i], events[j]);
-		}
-		tracefs_list_free(events);
-	}
+	size_t ns = sort_names(systems);
+	for (size_t i = 0; i < ns; i++)
+		list_system(c, dir, systems[i]);
 	tracefs_list_free(systems);
 	return 0;
 }
