@@ -1,19 +1,10 @@
 /* kiln list: what this machine can count and trace, and what a binary offers to probe. */
 #include <errno.h>
-#include <event-parse.h>
-#include <fnmatch.h>
 #include <getopt.h>
-#include <glob.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <tracefs.h>
-#include <unistd.h>
 
-#include "stat/elf_probes.h"
-#include "stat/event_parse.h"
+#include "stat/listing.h"
 #include "util/log.h"
-#include "util/perf_event.h"
 
 static void usage(FILE *out)
 {
@@ -30,286 +21,60 @@ static void usage(FILE *out)
 		"GLOB (shell pattern) keeps the matching names, e.g. 'sched:*'.\n");
 }
 
-struct list_ctx {
-	const char *glob;
-	bool verbose;
-	size_t shown;
-};
-
-static bool wanted(const struct list_ctx *c, const char *name)
-{
-	return !c->glob || fnmatch(c->glob, name, 0) == 0;
-}
-
-static void print_event(struct list_ctx *c, const char *name, const char *kind)
-{
-	printf("  %-48s [%s]\n", name, kind);
-	c->shown++;
-}
-
-/* Counts only what opens here: a VM without a PMU has no hardware events to offer. */
-static bool can_count(__u32 type, __u64 config)
-{
-	struct perf_event_attr a = {0};
-	a.size = sizeof(a);
-	a.type = type;
-	a.config = config;
-	a.disabled = 1;
-	int fd = sys_perf_event_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0) {
-		/* Without kernel access, the same event for user space. */
-		a.exclude_kernel = 1;
-		a.exclude_hv = 1;
-		fd = sys_perf_event_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	}
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-struct sym_ctx {
-	struct list_ctx *c;
-	const char *kind;
-};
-
-static void list_symbolic_one(const char *name, __u32 type, __u64 config, void *arg)
-{
-	struct sym_ctx *s = arg;
-	if (wanted(s->c, name) && can_count(type, config))
-		print_event(s->c, name, s->kind);
-}
-
-static void list_symbolic(struct list_ctx *c, enum ev_kind kind)
-{
-	struct sym_ctx s = {c, kind == EV_SOFTWARE   ? "Software event"
-			       : kind == EV_HARDWARE ? "Hardware event"
-						     : "Hardware cache event"};
-	ev_for_each_symbolic(kind, list_symbolic_one, &s);
-}
-
-static void read_line(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-static int list_pmu(struct list_ctx *c)
-{
-	char pattern[512];
-	glob_t g;
-	snprintf(pattern, sizeof(pattern), "%s/*/events/*", ev_default_pmu_dir());
-	if (glob(pattern, 0, NULL, &g))
-		return 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		const char *path = g.gl_pathv[i];
-		const char *ev = strrchr(path, '/') + 1;
-		/* scale and unit files describe an event, they are not events */
-		if (strchr(ev, '.'))
-			continue;
-		const char *pmu_end = strstr(path + strlen(ev_default_pmu_dir()) + 1, "/events/");
-		const char *pmu = path + strlen(ev_default_pmu_dir()) + 1;
-		char name[256], terms[256];
-		snprintf(name, sizeof(name), "%.*s/%s/", (int)(pmu_end - pmu), pmu, ev);
-		if (!wanted(c, name))
-			continue;
-		print_event(c, name, "Kernel PMU event");
-		if (c->verbose) {
-			read_line(path, terms, sizeof(terms));
-			printf("      %.*s/%s/\n", (int)(pmu_end - pmu), pmu, terms);
-		}
-	}
-	globfree(&g);
-	return 0;
-}
-
-static void print_fields(const char *dir, const char *sys, const char *name)
-{
-	char *buf = tracefs_event_file_read(NULL, sys, name, "format", NULL);
-	if (!buf) {
-		/* tracefs_event_file_read looks at the default mount; read ours directly */
-		char path[1024];
-		snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-		FILE *f = fopen(path, "re");
-		size_t len = 0;
-		if (f) {
-			buf = NULL;
-			if (getdelim(&buf, &len, '\0', f) < 0) {
-				free(buf);
-				buf = NULL;
-			}
-			fclose(f);
-		}
-	}
-	if (!buf)
-		return;
-	struct tep_handle *tep = tep_alloc();
-	struct tep_event *ev = NULL;
-	if (tep && tep_parse_format(tep, &ev, buf, strlen(buf), sys) == TEP_ERRNO__SUCCESS && ev) {
-		for (struct tep_format_field *f = ev->format.fields; f; f = f->next)
-			printf("      %s %s; offset %d, size %d\n", f->type, f->name, f->offset,
-			       f->size);
-	}
-	if (tep)
-		tep_free(tep);
-	free(buf);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t list_len(char **l)
-{
-	size_t n = 0;
-	while (l && l[n])
-		n++;
-	return n;
-}
-
-static int list_tracepoints(struct list_ctx *c)
-{
-	const char *dir = ev_default_tracing_dir();
-	if (!dir) {
-		kiln_error("tracefs is not mounted and cannot be: mount -t tracefs nodev "
-			   "/sys/kernel/tracing");
-		return -ENOENT;
-	}
-	char **systems = tracefs_event_systems(dir);
-	size_t ns = list_len(systems);
-	if (ns)
-		qsort(systems, ns, sizeof(*systems), cmp_str);
-	for (size_t i = 0; i < ns; i++) {
-		char **events = tracefs_system_events(dir, systems[i]);
-		size_t ne = list_len(events);
-		if (ne)
-			qsort(events, ne, sizeof(*events), cmp_str);
-		for (size_t j = 0; j < ne; j++) {
-			char name[512];
-			snprintf(name, sizeof(name), "%s:%s", systems[i], events[j]);
-			if (!wanted(c, name))
-				continue;
-			print_event(c, name, "Tracepoint event");
-			if (c->verbose)
-				print_fields(dir, systems[i], events[j]);
-		}
-		tracefs_list_free(events);
-	}
-	tracefs_list_free(systems);
-	return 0;
-}
-
-static void usdt_one(const struct usdt_probe *p, void *arg)
-{
-	struct list_ctx *c = arg;
-	char name[512];
-	snprintf(name, sizeof(name), "%s:%s", p->provider, p->name);
-	if (!wanted(c, name))
-		return;
-	printf("  %-40s location 0x%llx, base 0x%llx, semaphore 0x%llx, args: %s\n", name,
-	       (unsigned long long)p->pc, (unsigned long long)p->base,
-	       (unsigned long long)p->semaphore, *p->args ? p->args : "(none)");
-	c->shown++;
-}
-
-static void func_one(const struct elf_function *f, void *arg)
-{
-	struct list_ctx *c = arg;
-	if (!wanted(c, f->name))
-		return;
-	printf("  %-40s address 0x%llx, offset 0x%llx, size %llu\n", f->name,
-	       (unsigned long long)f->addr, (unsigned long long)f->offset,
-	       (unsigned long long)f->size);
-	c->shown++;
-}
-
-enum list_kind { L_ALL, L_SW, L_HW, L_CACHE, L_PMU, L_TP, L_USDT, L_UPROBE };
-
-static int kind_of(const char *s, enum list_kind *k)
-{
-	static const struct {
-		const char *name;
-		enum list_kind kind;
-	} kinds[] = {{"sw", L_SW},	 {"software", L_SW},   {"hw", L_HW},
-		     {"hardware", L_HW}, {"cache", L_CACHE},   {"hwcache", L_CACHE},
-		     {"pmu", L_PMU},	 {"tracepoint", L_TP}, {"tp", L_TP},
-		     {"usdt", L_USDT},	 {"sdt", L_USDT},      {"uprobe", L_UPROBE}};
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(s, kinds[i].name)) {
-			*k = kinds[i].kind;
-			return 0;
-		}
-	return -1;
-}
-
-int cmd_list(int argc, char **argv)
+/* -v and -h; 0, 1 after --help (done), or -EINVAL (message printed). */
+static int parse_options(int argc, char **argv, struct list_request *req)
 {
 	static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	struct list_ctx c = {NULL, false, 0};
 	int opt;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if (opt == 'v') {
-			c.verbose = true;
+			req->verbose = true;
 		} else if (opt == 'h') {
 			usage(stdout);
-			return 0;
+			return 1;
 		} else {
 			kiln_error("unknown option '%s'; 'kiln list --help' lists the options",
 				   argv[optind - 1]);
-			return 2;
+			return -EINVAL;
 		}
 	}
-	enum list_kind kind = L_ALL;
-	const char *binary = NULL;
+	return 0;
+}
+
+/* [KIND [BINARY]] [GLOB] after the options. 0 or -EINVAL (message printed). */
+static int parse_operands(int argc, char **argv, struct list_request *req)
+{
 	int i = optind;
-	if (i < argc && kind_of(argv[i], &kind) == 0)
+	if (i < argc && list_kind_parse(argv[i], &req->kind) == 0)
 		i++;
-	if (kind == L_USDT || kind == L_UPROBE) {
+	if (req->kind == LIST_USDT || req->kind == LIST_UPROBE) {
 		if (i >= argc) {
 			kiln_error("kiln list %s needs a binary: kiln list %s BINARY [GLOB]",
 				   argv[i - 1], argv[i - 1]);
-			return 2;
+			return -EINVAL;
 		}
-		binary = argv[i++];
+		req->binary = argv[i++];
 	}
 	if (i < argc)
-		c.glob = argv[i++];
+		req->glob = argv[i++];
 	if (i < argc) {
 		kiln_error("unexpected '%s': kiln list takes one kind and one GLOB", argv[i]);
-		return 2;
+		return -EINVAL;
 	}
-	int err = 0;
-	if (kind == L_ALL || kind == L_HW)
-		list_symbolic(&c, EV_HARDWARE);
-	if (kind == L_ALL || kind == L_SW)
-		list_symbolic(&c, EV_SOFTWARE);
-	if (kind == L_ALL || kind == L_CACHE)
-		list_symbolic(&c, EV_CACHE);
-	if (kind == L_ALL || kind == L_PMU)
-		err = list_pmu(&c);
-	if (!err && (kind == L_ALL || kind == L_TP))
-		err = list_tracepoints(&c);
-	if (kind == L_USDT)
-		err = usdt_probes_each(binary, usdt_one, &c);
-	if (kind == L_UPROBE)
-		err = elf_functions_each(binary, func_one, &c);
-	if (err)
-		return 1;
-	if (!c.shown && kind == L_USDT && !c.glob)
-		kiln_info("%s has no USDT probes (no .note.stapsdt section)", binary);
-	else if (!c.shown && kind == L_UPROBE && !c.glob)
-		kiln_info("%s has no function symbols (stripped?)", binary);
-	else if (!c.shown && c.glob)
-		kiln_info("nothing matches %s", c.glob);
 	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_request req = {LIST_ALL, NULL, NULL, false};
+	int err = parse_options(argc, argv, &req);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (parse_operands(argc, argv, &req))
+		return 2;
+	return list_events(&req) ? 1 : 0;
 }

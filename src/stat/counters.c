@@ -140,31 +140,31 @@ static int open_all(struct counter_set *cs, bool on_exec)
 	return 0;
 }
 
+static void *memdup(const void *src, size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (p)
+		memcpy(p, src, size);
+	return p;
+}
+
 int counters_open_tasks(struct counter_set *cs, struct ev_list *evs, const pid_t *tids,
 			size_t ntids, bool on_exec)
 {
 	memset(cs, 0, sizeof(*cs));
 	int err = alloc_set(cs, evs, ntids);
-	if (err)
-		return err;
-	cs->tids = malloc(ntids * sizeof(*tids));
-	if (!cs->tids)
-		return -ENOMEM;
-	memcpy(cs->tids, tids, ntids * sizeof(*tids));
-	return open_all(cs, on_exec);
+	if (!err && !(cs->tids = memdup(tids, ntids * sizeof(*tids))))
+		err = -ENOMEM;
+	return err ? err : open_all(cs, on_exec);
 }
 
 int counters_open_cpus(struct counter_set *cs, struct ev_list *evs, const int *cpus, size_t ncpus)
 {
 	memset(cs, 0, sizeof(*cs));
 	int err = alloc_set(cs, evs, ncpus);
-	if (err)
-		return err;
-	cs->cpus = malloc(ncpus * sizeof(*cpus));
-	if (!cs->cpus)
-		return -ENOMEM;
-	memcpy(cs->cpus, cpus, ncpus * sizeof(*cpus));
-	return open_all(cs, false);
+	if (!err && !(cs->cpus = memdup(cpus, ncpus * sizeof(*cpus))))
+		err = -ENOMEM;
+	return err ? err : open_all(cs, false);
 }
 
 static void ioctl_all(struct counter_set *cs, unsigned long req)
@@ -245,12 +245,16 @@ int counters_read(struct counter_set *cs)
 	return 0;
 }
 
-struct count counters_total(const struct counter *c, size_t nslots, long slot)
+struct count counters_total(const struct counter *c, size_t nslots, long slot,
+			    const struct count *base)
 {
 	struct count sum = {0, 0, 0};
-	for (size_t s = 0; s < nslots; s++)
-		if (slot < 0 || (size_t)slot == s)
-			count_add(&sum, &c->cur[s]);
+	for (size_t s = 0; s < nslots; s++) {
+		if (slot >= 0 && (size_t)slot != s)
+			continue;
+		struct count v = base ? count_delta(&c->cur[s], &base[s]) : c->cur[s];
+		count_add(&sum, &v);
+	}
 	return sum;
 }
 

@@ -40,8 +40,10 @@ void counters_enable(struct counter_set *cs);
 void counters_disable(struct counter_set *cs);
 /* Refreshes every counter's cur[]. 0 or -errno. */
 int counters_read(struct counter_set *cs);
-/* Sum of a counter over its slots (or one slot when slot >= 0). */
-struct count counters_total(const struct counter *c, size_t nslots, long slot);
+/* Sum of a counter over its slots (or one slot when slot >= 0); with base (a reading of its
+ * [nslots] slots), what was counted since. */
+struct count counters_total(const struct counter *c, size_t nslots, long slot,
+			    const struct count *base);
 void counters_close(struct counter_set *cs);
 
 /* Online CPUs from /sys/devices/system/cpu/online, or a user list like "0-2,5" checked

@@ -523,6 +523,53 @@ static int apply_term(struct parser *ps, const char *pmu, const char *term, size
 		    formats[0] ? formats : "none");
 }
 
+/* Optional ":mods" after an event, applied to attr. 0 or the parse error. */
+static int take_mods(struct parser *ps, struct perf_event_attr *attr)
+{
+	if (*ps->p != ':')
+		return 0;
+	struct mods m;
+	int err = parse_mods(ps, &m);
+	if (!err)
+		apply_mods(attr, &m);
+	return err;
+}
+
+/* After an item of a list that `close` ends: steps over a ',' and returns 1 (another item
+ * follows), 0 at `close` (left for the caller), -1 at anything else. */
+static int next_item(struct parser *ps, char close)
+{
+	if (*ps->p == ',') {
+		ps->p++;
+		return 1;
+	}
+	return *ps->p == close ? 0 : -1;
+}
+
+/* One TERM[=VALUE] of pmu/.../, VALUE 1 when left out. */
+static int parse_term(struct parser *ps, const char *pmu, struct perf_event_attr *attr)
+{
+	const char *tstart = ps->p, *tend = scan_name(ps->p);
+	if (tend == tstart)
+		return fail(ps, tstart, "expected a term name, found %s", describe(*tstart));
+	ps->p = tend;
+	__u64 value = 1;
+	bool has_value = false;
+	if (*ps->p == '=') {
+		char *end;
+		const char *vstart = ++ps->p;
+		errno = 0;
+		value = strtoull(vstart, &end, 0);
+		if (end == vstart || errno || *vstart == '-')
+			return fail(ps, vstart, "expected a number after '%.*s='",
+				    (int)(tend - tstart), tstart);
+		ps->p = end;
+		has_value = true;
+	}
+	return apply_term(ps, pmu, tstart, (size_t)(tend - tstart), value, has_value, tstart, attr,
+			  0);
+}
+
 /* pmu/term[=value],.../ — p at the opening slash. */
 static int parse_pmu(struct parser *ps, const char *start, const char *name_end)
 {
@@ -543,48 +590,21 @@ static int parse_pmu(struct parser *ps, const char *start, const char *name_end)
 	if (*ps->p == '/')
 		return fail(ps, ps->p, "empty term list: write %s/event=0x../ or %s/ALIAS/", pmu,
 			    pmu);
-	for (;;) {
-		const char *tstart = ps->p, *tend = scan_name(ps->p);
-		if (tend == tstart)
-			return fail(ps, tstart, "expected a term name, found %s",
-				    describe(*tstart));
-		ps->p = tend;
-		__u64 value = 1;
-		bool has_value = false;
-		if (*ps->p == '=') {
-			char *end;
-			const char *vstart = ++ps->p;
-			errno = 0;
-			value = strtoull(vstart, &end, 0);
-			if (end == vstart || errno || *vstart == '-')
-				return fail(ps, vstart, "expected a number after '%.*s='",
-					    (int)(tend - tstart), tstart);
-			ps->p = end;
-			has_value = true;
-		}
-		int err = apply_term(ps, pmu, tstart, (size_t)(tend - tstart), value, has_value,
-				     tstart, &e->attr, 0);
+	int more;
+	do {
+		int err = parse_term(ps, pmu, &e->attr);
 		if (err)
 			return err;
-		if (*ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (*ps->p == '/')
-			break;
-		if (!*ps->p)
-			return fail(ps, ps->p, "missing the closing '/' of %s/.../", pmu);
+	} while ((more = next_item(ps, '/')) > 0);
+	if (more < 0 && !*ps->p)
+		return fail(ps, ps->p, "missing the closing '/' of %s/.../", pmu);
+	if (more < 0)
 		return fail(ps, ps->p, "expected ',' or '/' in the terms of %s, found %s", pmu,
 			    describe(*ps->p));
-	}
 	ps->p++;
-	if (*ps->p == ':') {
-		struct mods m;
-		int err = parse_mods(ps, &m);
-		if (err)
-			return err;
-		apply_mods(&e->attr, &m);
-	}
+	int err = take_mods(ps, &e->attr);
+	if (err)
+		return err;
 	return push_spec(ps, e, start, (size_t)(ps->p - start));
 }
 
@@ -607,13 +627,9 @@ static int parse_event(struct parser *ps)
 		return fail(ps, start, "unknown event '%.*s'; 'kiln list' shows the events",
 			    (int)(end - start), start);
 	ps->p = end;
-	struct mods m;
-	if (*ps->p == ':') {
-		int err = parse_mods(ps, &m);
-		if (err)
-			return err;
-		apply_mods(&probe.attr, &m);
-	}
+	int err = take_mods(ps, &probe.attr);
+	if (err)
+		return err;
 	struct ev_spec *e = new_spec(ps);
 	if (!e)
 		return -ENOMEM;
@@ -644,22 +660,18 @@ static int parse_group(struct parser *ps)
 	const char *open = ps->p++;
 	size_t first = ps->out->n;
 	ps->in_group = true;
-	for (;;) {
+	int more;
+	do {
 		int err = parse_event(ps);
 		if (err)
 			return err;
-		if (*ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (*ps->p == '}')
-			break;
-		if (!*ps->p)
-			return fail(ps, ps->p, "missing '}' for the group opened at column %zu",
-				    (size_t)(open - ps->s) + 1);
+	} while ((more = next_item(ps, '}')) > 0);
+	if (more < 0 && !*ps->p)
+		return fail(ps, ps->p, "missing '}' for the group opened at column %zu",
+			    (size_t)(open - ps->s) + 1);
+	if (more < 0)
 		return fail(ps, ps->p, "expected ',' or '}' in the group, found %s",
 			    describe(*ps->p));
-	}
 	ps->in_group = false;
 	ps->p++;
 	if (*ps->p == ':') {
