@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Samples one process and sends, per sample, the user stack unwound in the kernel (and
+ * optionally the raw stack) through a ring buffer: a harness to test collect/unwind.bpf.h
+ * end to end against the user-space reference and perf. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "collect/unwind.bpf.h"
+#include "collect/unwindtest.h"
+
+const volatile __u32 target_tgid = 0;
+const volatile __u32 copy_bytes = 0; /* 0: no stack copy */
+
+__u64 dropped = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20);
+} events SEC(".maps");
+
+SEC("perf_event")
+int unwindtest_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if ((__u32)(id >> 32) != target_tgid)
+		return 0;
+	struct unwindtest_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->n = unwind_user_dwarf_stop(ctx, e->ips, UNWIND_MAX_FRAMES, &e->stop);
+	e->copy.size = 0;
+	if (copy_bytes)
+		unwind_copy_user_stack(ctx, &e->copy, copy_bytes);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
