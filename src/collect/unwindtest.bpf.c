@@ -12,6 +12,7 @@
 
 const volatile __u32 target_tgid = 0;
 const volatile __u32 copy_bytes = 0; /* 0: no stack copy */
+const volatile bool use_fp = false;  /* bpf_get_stack instead, to compare costs */
 
 __u64 dropped = 0;
 
@@ -33,7 +34,13 @@ int unwindtest_sample(struct bpf_perf_event_data *ctx)
 	}
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->n = unwind_user_dwarf_stop(ctx, e->ips, UNWIND_MAX_FRAMES, &e->stop);
+	if (use_fp) {
+		long bytes = bpf_get_stack(ctx, e->ips, sizeof(e->ips), BPF_F_USER_STACK);
+		e->n = bytes > 0 ? bytes / sizeof(__u64) : 0;
+		e->stop = UNWIND_BPF_END;
+	} else {
+		e->n = unwind_user_dwarf_stop(ctx, e->ips, UNWIND_MAX_FRAMES, &e->stop);
+	}
 	e->copy.size = 0;
 	if (copy_bytes)
 		unwind_copy_user_stack(ctx, &e->copy, copy_bytes);

@@ -11,6 +11,8 @@ NOFP="$WORKLOADS/nofp"
 [ -d "$NOFP" ] || fail "missing $NOFP: run make test"
 command -v perf >/dev/null || skip "perf not installed"
 SECS=${UNWIND_TEST_SECS:-3}
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 probe() { # the BPF program must load (BTF, bpf_loop, bpf_task_pt_regs)
 	"$NOFP/recurse" 60 & local p=$!
@@ -25,7 +27,7 @@ pct() { sed -n "s/.*$1[^(]*(\([0-9.]*\)%).*/\1/p" "$2" | head -1; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 >= b + 0)}'; }
 
 for w in recurse qsort_cb sighandler dlopen cxx; do
-	"$NOFP/$w" $((SECS + 6)) & pid=$!
+	"$NOFP/$w" 300 & pid=$!
 	sleep 0.5
 	perf record -q -e cpu-clock -F 499 -p "$pid" --call-graph dwarf,16384 -o "$TMP/$w.data" \
 		-- sleep "$SECS" >/dev/null 2>&1 & perf_pid=$!
@@ -37,7 +39,7 @@ for w in recurse qsort_cb sighandler dlopen cxx; do
 		NF == 0 { if (s != "") print "P x" s; s = ""; next }
 		{ d = $2; gsub(/[()]/, "", d); s = s " " $1 "@" d }
 		END { if (s != "") print "P x" s }' | "$UT" fold "$pid" >"$TMP/$w.perf" 2>"$TMP/$w.pfold"
-	kill "$pid"; wait "$pid" 2>/dev/null || true
+	kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 	"$UT" compare "$TMP/$w.bpf" "$TMP/$w.perf" >"$TMP/$w.cmp"
 
 	echo "== $w"; cat "$TMP/$w.err" "$TMP/$w.fold" "$TMP/$w.cmp"; echo -n "perf: "; cat "$TMP/$w.pfold"

@@ -4,15 +4,21 @@
  *       samples PID on cpu-clock, prints one line per sample: "B stop ip ip ..." (the kernel's
  *       unwind, leaf first, hex) and with COPY_BYTES also "R stop ip ..." (the user-space
  *       reference unwinder on the copied stack). Summary on stderr.
+ *   unwindtest record-fp PID SECONDS [FREQ]
+ *       the same with bpf_get_stack (frame pointers), to compare the per-sample cost.
  *   unwindtest fold PID < stacks
  *       symbolizes lines "tag stop ip ip ..." (ip: hex address, or hex file offset@path as
  *       perf script prints them) with PID's mappings (ELF .symtab/.dynsym) into
  *       folded stacks (root first) on stdout; on stderr the share of samples reaching main.
+ *   unwindtest sizes
+ *       loads the tables of every process into BPF maps and reports their size.
  *   unwindtest compare A.folded B.folded
  *       share of A's weight whose stack also occurs in B and the reverse, and the overlap of
  *       the two distributions.
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -105,7 +111,7 @@ static int open_cpu_clock(int cpu, uint64_t freq)
 	return sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy)
+static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, bool fp)
 {
 	struct unwindtest_bpf *skel = unwindtest_bpf__open();
 	if (!skel) {
@@ -114,6 +120,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy)
 	}
 	skel->rodata->target_tgid = (uint32_t)pid;
 	skel->rodata->copy_bytes = copy;
+	skel->rodata->use_fp = fp;
 	int err = unwindtest_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "unwindtest: BPF load failed: %s\n", strerror(-err));
@@ -150,6 +157,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy)
 			return 1;
 		}
 	}
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* per-sample cost */
 	struct ring_buffer *rb =
 	    ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
 	signal(SIGINT, on_sigint);
@@ -171,6 +179,21 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy)
 			close(pfds[c]);
 	}
 	ring_buffer__consume(rb);
+	struct bpf_prog_info info = {0};
+	__u32 len = sizeof(info);
+	if (stats_fd >= 0 &&
+	    bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.unwindtest_sample), &info, &len) ==
+		0 &&
+	    info.run_cnt)
+		fprintf(stderr,
+			"bpf program: %llu runs, %.0f ns per run, %.0f ns per sample (%s)\n",
+			(unsigned long long)info.run_cnt, (double)info.run_time_ns / info.run_cnt,
+			r.samples ? (double)info.run_time_ns / (double)r.samples : 0.0,
+			fp     ? "frame pointers"
+			: copy ? "dwarf + stack copy"
+			       : "dwarf");
+	if (stats_fd >= 0)
+		close(stats_fd);
 
 	uint64_t cnt[UNWIND_STAT_NR];
 	struct unwind_maps_stats st;
@@ -448,17 +471,61 @@ static int cmd_compare(const char *pa, const char *pb)
 	return 0;
 }
 
+/* --- sizes: tables for every process ------------------------------------------------------ */
+
+static int cmd_sizes(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, noprealloc, .map_flags = BPF_F_NO_PREALLOC);
+	struct unwind_maps_fds fds = {
+	    .rows = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sz_rows", 4, sizeof(struct cfi_row),
+				   UNWIND_DEFAULT_ROWS, NULL),
+	    .objs = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sz_objs", 4, sizeof(struct unwind_obj),
+				   UNWIND_MAX_OBJS, NULL),
+	    .procs = bpf_map_create(BPF_MAP_TYPE_HASH, "sz_procs", 4, sizeof(struct unwind_proc),
+				    UNWIND_MAX_PROCS, &noprealloc),
+	    .stats = -1,
+	};
+	struct unwind_maps *um;
+	if (fds.rows < 0 || fds.objs < 0 || fds.procs < 0 ||
+	    unwind_maps_new(&um, &fds, UNWIND_DEFAULT_ROWS)) {
+		fprintf(stderr, "unwindtest: cannot create BPF maps: %s\n", strerror(errno));
+		return 1;
+	}
+	double t0 = now();
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int procs = 0;
+	while (d && (de = readdir(d))) {
+		int pid = atoi(de->d_name);
+		if (pid > 0 && pid != getpid() && unwind_maps_add_pid(um, pid) == 0)
+			procs++;
+	}
+	if (d)
+		closedir(d);
+	struct unwind_maps_stats st;
+	unwind_maps_get_stats(um, &st);
+	printf("processes %d objects %u without-cfi %u rows %" PRIu64 " bytes %" PRIu64
+	       " evictions %" PRIu64 " seconds %.2f\n",
+	       procs, st.objects, st.objects_no_cfi, st.rows_used, st.table_bytes, st.evictions,
+	       now() - t0);
+	unwind_maps_free(um);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 4 && strcmp(argv[1], "record") == 0)
+	if (argc == 2 && strcmp(argv[1], "sizes") == 0)
+		return cmd_sizes();
+	if (argc >= 4 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "record-fp") == 0))
 		return cmd_record(atoi(argv[2]), atof(argv[3]),
 				  argc > 4 ? strtoull(argv[4], NULL, 10) : 999,
-				  argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10) : 0);
+				  argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10) : 0,
+				  strcmp(argv[1], "record-fp") == 0);
 	if (argc == 3 && strcmp(argv[1], "fold") == 0)
 		return cmd_fold(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argv[2], argv[3]);
 	fprintf(stderr, "usage: unwindtest record PID SECONDS [FREQ] [COPY_BYTES] | fold PID | "
-			"compare A B\n");
+			"compare A B | sizes\n");
 	return 2;
 }

@@ -21,7 +21,7 @@ template <int N> struct Level {
 template <> struct Level<0> {
 	__attribute__((noinline)) static uint64_t run(uint64_t x)
 	{
-		for (int i = 0; i < 100000; i++)
+		for (int i = 0; i < 2000000; i++)
 			x = x * 6364136223846793005ULL + 1;
 		return x;
 	}
@@ -44,7 +44,7 @@ __attribute__((noinline)) static void thrower(int depth)
 
 __attribute__((noinline)) static void exceptions(void)
 {
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < 4; i++) {
 		try {
 			thrower(20);
 		} catch (const std::exception &e) {
