@@ -300,6 +300,14 @@ static __always_inline int unwind_user_dwarf(struct bpf_perf_event_data *ctx, __
 	return unwind_user_dwarf_stop(ctx, ips, max, &stop);
 }
 
+/* Call from a tp_btf/sched_process_exec program: the process's old mappings no longer apply, so
+ * it unwinds with frame pointers until user space reads the new ones (unwind_maps_add_pid on
+ * the exec event or the next rescan) instead of with the wrong tables. */
+static __always_inline void unwind_process_exec(__u32 tgid)
+{
+	bpf_map_delete_elem(&unwind_procs, &tgid);
+}
+
 /* Copy mode: the user registers and up to max_bytes (a multiple of UNWIND_COPY_CHUNK, at most
  * UNWIND_COPY_MAX) of stack from rsp up; stops at the first unreadable chunk (the end of the
  * stack mapping). c must be a map value or ring buffer record. Returns 0 or -1 (no user

@@ -48,4 +48,17 @@ int unwindtest_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
+__u64 execs = 0;
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(unwindtest_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid != target_tgid)
+		return 0;
+	unwind_process_exec(tgid);
+	__sync_fetch_and_add(&execs, 1);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

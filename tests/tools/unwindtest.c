@@ -3,7 +3,8 @@
  *   unwindtest record PID SECONDS [FREQ] [COPY_BYTES]
  *       samples PID on cpu-clock, prints one line per sample: "B stop ip ip ..." (the kernel's
  *       unwind, leaf first, hex) and with COPY_BYTES also "R stop ip ..." (the user-space
- *       reference unwinder on the copied stack). Summary on stderr.
+ *       reference unwinder on the copied stack) and "L 0 ip ..." (libdw on the same copy).
+ *       Summary on stderr.
  *   unwindtest record-fp PID SECONDS [FREQ]
  *       the same with bpf_get_stack (frame pointers), to compare the per-sample cost.
  *   unwindtest fold PID < stacks
@@ -37,6 +38,7 @@
 #include "collect/unwindtest.h"
 #include "collect/unwindtest.skel.h"
 #include "unwind/proc_maps.h"
+#include "unwind/unwind_libdw.h"
 #include "unwind/unwind_user.h"
 #include "util/hash.h"
 #include "util/perf_event.h"
@@ -50,7 +52,8 @@ static const char *const stop_names[] = {"end",		"max", "memory", "noinfo",
 struct recorder {
 	int pid;
 	struct unwind_space space; /* reference: rebuilt with each rescan */
-	uint64_t samples, agree, compared, stops[UNWIND_BPF_STOP_NR];
+	struct unwind_libdw *dw;   /* the copy mode's libdw unwinder */
+	uint64_t samples, agree, dw_agree, compared, stops[UNWIND_BPF_STOP_NR];
 };
 
 static void print_stack(char tag, uint32_t stop, const uint64_t *ips, uint32_t n)
@@ -82,6 +85,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	r->compared++;
 	if ((uint32_t)rn == n && memcmp(ips, e->ips, n * sizeof(*ips)) == 0)
 		r->agree++;
+	int dn = r->dw ? unwind_libdw(r->dw, &regs, &mem, ips, UNWIND_MAX_FRAMES) : 0;
+	if (dn > 0)
+		print_stack('L', 0, ips, (uint32_t)dn);
+	if (dn > 0 && (uint32_t)dn == n && memcmp(ips, e->ips, n * sizeof(*ips)) == 0)
+		r->dw_agree++;
 	return 0;
 }
 
@@ -143,6 +151,8 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	double load_s = now() - t0;
 	struct recorder r = {.pid = pid};
 	unwind_space_from_pid(pid, &r.space);
+	if (copy && unwind_libdw_new(pid, &r.dw))
+		r.dw = NULL;
 
 	int ncpu = libbpf_num_possible_cpus();
 	struct bpf_link **links = calloc((size_t)ncpu, sizeof(*links));
@@ -157,6 +167,8 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 			return 1;
 		}
 	}
+	struct bpf_link *exec_link = bpf_program__attach(skel->progs.unwindtest_exec);
+	uint64_t execs = 0;
 	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* per-sample cost */
 	struct ring_buffer *rb =
 	    ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
@@ -165,12 +177,15 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	double end = now() + seconds, next_scan = now() + 0.5;
 	while (!stop_flag && now() < end) {
 		ring_buffer__poll(rb, 100);
-		if (now() >= next_scan) {
+		if (now() >= next_scan || skel->bss->execs != execs) {
+			execs = skel->bss->execs;
 			next_scan = now() + 0.5;
 			if (unwind_maps_add_pid(um, pid) == -ESRCH)
 				break;
 			unwind_space_free(&r.space);
 			unwind_space_from_pid(pid, &r.space);
+			if (r.dw)
+				unwind_libdw_refresh(r.dw);
 		}
 	}
 	for (int c = 0; c < ncpu; c++) {
@@ -179,6 +194,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 			close(pfds[c]);
 	}
 	ring_buffer__consume(rb);
+	bpf_link__destroy(exec_link);
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	if (stats_fd >= 0 &&
@@ -213,6 +229,10 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	if (r.compared)
 		fprintf(stderr, "reference agreement %" PRIu64 "/%" PRIu64 " (%.2f%%)\n", r.agree,
 			r.compared, 100.0 * (double)r.agree / (double)r.compared);
+	if (r.compared && r.dw)
+		fprintf(stderr, "libdw agreement %" PRIu64 "/%" PRIu64 " (%.2f%%)\n", r.dw_agree,
+			r.compared, 100.0 * (double)r.dw_agree / (double)r.compared);
+	unwind_libdw_free(r.dw);
 	ring_buffer__free(rb);
 	unwind_space_free(&r.space);
 	unwind_maps_free(um);

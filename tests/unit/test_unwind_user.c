@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "unwind/proc_maps.h"
+#include "unwind/unwind_libdw.h"
 #include "unwind/unwind_user.h"
 
 #define STACK_COPY (64 * 1024)
@@ -113,6 +114,16 @@ static int unwind_snapshot(uint64_t *ips, int max, enum unwind_stop *stop)
 	}
 	print_message("  %d frames, stop: %s\n", n, unwind_stop_name(*stop));
 	assert_true(found);
+
+	/* libdw, an independent unwinder, must find the same frames in the same copy. */
+	struct unwind_libdw *dw;
+	assert_int_equal(unwind_libdw_new(0, &dw), 0);
+	uint64_t dips[128];
+	int dn = unwind_libdw(dw, &snap.regs, &mem, dips, 128);
+	unwind_libdw_free(dw);
+	print_message("  libdw: %d frames\n", dn);
+	assert_int_equal(dn, n);
+	assert_memory_equal(dips, ips, (size_t)n * sizeof(*ips));
 	unwind_space_free(&sp);
 	free(snap.data);
 	snap.data = NULL;

@@ -56,7 +56,7 @@ __attribute__((noinline)) static void exceptions(void)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 5;
-	std::vector<uint64_t> v(20000, 1);
+	std::vector<uint64_t> v(2000, 1);
 	time_t end = time(nullptr) + (time_t)secs;
 	while (time(nullptr) < end) {
 		sink += Level<12>::run(sink);
