@@ -235,10 +235,14 @@ static long unwind_step(__u32 index, void *arg)
 }
 
 /* The interrupted user registers: the sample's own when it hit user mode, else those the
- * kernel saved on entry. Returns 0, or -1 for tasks without a user context. */
+ * kernel saved on entry. *after_syscall is set when the task is inside a system call: its ip
+ * then follows the syscall instruction, which may end a function (__restore_rt does), so the
+ * first lookup must be at ip - 1 like for a return address; the stack is the same before and
+ * after the instruction. Returns 0, or -1 for tasks without a user context. */
 static __always_inline int unwind_user_regs(struct bpf_perf_event_data *ctx, __u64 *ip, __u64 *sp,
-					    __u64 *bp)
+					    __u64 *bp, __u32 *after_syscall)
 {
+	*after_syscall = 0;
 	/* The context only allows 8-byte loads; cs shares its word with FRED bits. */
 	__u64 cs = *(volatile __u64 *)((char *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	if (cs & 3) {
@@ -256,6 +260,10 @@ static __always_inline int unwind_user_regs(struct bpf_perf_event_data *ctx, __u
 	*ip = BPF_CORE_READ(regs, ip);
 	*sp = BPF_CORE_READ(regs, sp);
 	*bp = BPF_CORE_READ(regs, bp);
+	__u16 insn = 0;
+	if (*ip >= 2 && bpf_probe_read_user(&insn, sizeof(insn), (const void *)(*ip - 2)) == 0 &&
+	    insn == 0x050f /* syscall: 0f 05 */)
+		*after_syscall = 1;
 	return *ip ? 0 : -1;
 }
 
@@ -277,11 +285,12 @@ static __always_inline int unwind_user_dwarf_stop(struct bpf_perf_event_data *ct
 	/* Loop-carried values start laundered: a known constant would make the verifier mark
 	 * them precise and verify the callback once per value instead of converging. */
 	w.n = unwind_launder(0, 127);
-	w.exact = unwind_launder(1, 1);
+	__u32 after_syscall = 0;
 	w.stop = UNWIND_BPF_MAX;
-	if (unwind_user_regs(ctx, &w.pc, &w.sp, &w.bp)) {
+	if (unwind_user_regs(ctx, &w.pc, &w.sp, &w.bp, &after_syscall)) {
 		w.stop = UNWIND_BPF_NO_REGS;
 	} else {
+		w.exact = unwind_launder(after_syscall ? 0 : 1, 1);
 		if (!bpf_map_lookup_elem(&unwind_procs, &tgid))
 			unwind_stat_add(UNWIND_STAT_NO_PROC, 1);
 		bpf_loop(UNWIND_MAX_FRAMES, unwind_step, &w, 0);
@@ -308,6 +317,26 @@ static __always_inline void unwind_process_exec(__u32 tgid)
 	bpf_map_delete_elem(&unwind_procs, &tgid);
 }
 
+/* Call from a tp_btf/sched_process_fork program for a new process (not a thread): it starts
+ * with its parent's mappings, so it can unwind with them at once. User space must still add
+ * the child (unwind_maps_add_pid on the fork event) so that its objects are accounted for. */
+static __always_inline void unwind_process_fork(__u32 parent_tgid, __u32 child_tgid)
+{
+	const struct unwind_proc *p = bpf_map_lookup_elem(&unwind_procs, &parent_tgid);
+	if (p && parent_tgid != child_tgid)
+		bpf_map_update_elem(&unwind_procs, &child_tgid, p, BPF_NOEXIST);
+}
+
+/* The user stack in bpf_get_stack's convention, for swapping it in: fills ips (size bytes, at
+ * least UNWIND_MAX_FRAMES * 8) and returns the bytes used, or -14 (EFAULT) when there was no
+ * user stack. */
+static __always_inline long unwind_get_user_stack(struct bpf_perf_event_data *ctx, __u64 *ips,
+						  __u32 size, __u32 *stop)
+{
+	int n = unwind_user_dwarf_stop(ctx, ips, (int)(size / sizeof(__u64)), stop);
+	return n > 0 ? (long)n * (long)sizeof(__u64) : -14;
+}
+
 /* Copy mode: the user registers and up to max_bytes (a multiple of UNWIND_COPY_CHUNK, at most
  * UNWIND_COPY_MAX) of stack from rsp up; stops at the first unreadable chunk (the end of the
  * stack mapping). c must be a map value or ring buffer record. Returns 0 or -1 (no user
@@ -316,7 +345,7 @@ static __always_inline int unwind_copy_user_stack(struct bpf_perf_event_data *ct
 						  struct unwind_copy *c, __u32 max_bytes)
 {
 	c->size = 0;
-	if (unwind_user_regs(ctx, &c->ip, &c->sp, &c->bp))
+	if (unwind_user_regs(ctx, &c->ip, &c->sp, &c->bp, &c->flags))
 		return -1;
 	for (__u32 i = 0; i < UNWIND_COPY_MAX / UNWIND_COPY_CHUNK; i++) {
 		__u32 off = i * UNWIND_COPY_CHUNK;

@@ -65,10 +65,11 @@ enum unwind_bpf_stat {
  * (unwind/unwind_user.c) — perf --call-graph dwarf's approach, the reference and fallback. */
 #define UNWIND_COPY_MAX 16384
 #define UNWIND_COPY_CHUNK 512
+#define UNWIND_COPY_AFTER_SYSCALL 1 /* ip follows a syscall instruction: struct unwind_regs */
 struct unwind_copy {
 	__u64 ip, sp, bp;
-	__u32 size; /* bytes of data valid, from sp up */
-	__u32 pad;
+	__u32 size;  /* bytes of data valid, from sp up */
+	__u32 flags; /* UNWIND_COPY_AFTER_SYSCALL */
 	__u8 data[UNWIND_COPY_MAX];
 };
 

@@ -39,7 +39,8 @@ int unwindtest_sample(struct bpf_perf_event_data *ctx)
 		e->n = bytes > 0 ? bytes / sizeof(__u64) : 0;
 		e->stop = UNWIND_BPF_END;
 	} else {
-		e->n = unwind_user_dwarf_stop(ctx, e->ips, UNWIND_MAX_FRAMES, &e->stop);
+		long bytes = unwind_get_user_stack(ctx, e->ips, sizeof(e->ips), &e->stop);
+		e->n = bytes > 0 ? bytes / sizeof(__u64) : 0;
 	}
 	e->copy.size = 0;
 	if (copy_bytes)

@@ -55,7 +55,8 @@ int unwind_user(const struct unwind_space *space, const struct unwind_regs *regs
 		const struct unwind_mem *mem, uint64_t *ips, int max, enum unwind_stop *stop)
 {
 	uint64_t pc = regs->rip, sp = regs->rsp, bp = regs->rbp;
-	bool exact = true; /* pc is not a return address: the first frame, or after a signal */
+	/* pc is not a return address: the first frame, or after a signal */
+	bool exact = !regs->after_syscall;
 	int n = 0;
 	*stop = UNWIND_STOP_MAX;
 	while (n < max) {

@@ -27,6 +27,9 @@ struct unwind_space {
 
 struct unwind_regs {
 	uint64_t rip, rsp, rbp;
+	/* rip follows a syscall instruction (the task was in a system call): looked up at
+	 * rip - 1, as the instruction may end its function's CFI. libdw ignores this. */
+	uint32_t after_syscall;
 };
 
 /* A copy of user memory: [start, start + len). */

@@ -76,7 +76,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	print_stack('B', e->stop, (const uint64_t *)e->ips, n);
 	if (!e->copy.size)
 		return 0;
-	struct unwind_regs regs = {e->copy.ip, e->copy.sp, e->copy.bp};
+	struct unwind_regs regs = {e->copy.ip, e->copy.sp, e->copy.bp,
+				   e->copy.flags & UNWIND_COPY_AFTER_SYSCALL};
 	struct unwind_mem mem = {e->copy.sp, e->copy.data, e->copy.size};
 	uint64_t ips[UNWIND_MAX_FRAMES];
 	enum unwind_stop stop;
