@@ -21,11 +21,16 @@ struct {
 	__uint(max_entries, 32 << 20);
 } events SEC(".maps");
 
+/* A child of the target, followed from its fork with the parent's mappings copied in BPF
+ * (unwind_process_fork): user space does not add it, to test that copy. */
+__u32 child_tgid = 0;
+
 SEC("perf_event")
 int unwindtest_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	if ((__u32)(id >> 32) != target_tgid)
+	__u32 tgid = id >> 32;
+	if (tgid != target_tgid && (!child_tgid || tgid != child_tgid))
 		return 0;
 	struct unwindtest_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -59,6 +64,17 @@ int BPF_PROG(unwindtest_exec, struct task_struct *p, pid_t old_pid, struct linux
 		return 0;
 	unwind_process_exec(tgid);
 	__sync_fetch_and_add(&execs, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(unwindtest_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid != target_tgid || ctgid == ptgid)
+		return 0;
+	unwind_process_fork(ptgid, ctgid);
+	child_tgid = ctgid;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Test harness for the BPF DWARF unwinder (collect/unwindtest.bpf.c + collect/unwind.bpf.h).
  *
  *   unwindtest record PID SECONDS [FREQ] [COPY_BYTES]
- *       samples PID on cpu-clock, prints one line per sample: "B stop ip ip ..." (the kernel's
+ *       samples PID (and a child it forks: lines tagged C) on cpu-clock, prints one line per
+ *       sample: "B stop ip ip ..." (the kernel's
  *       unwind, leaf first, hex) and with COPY_BYTES also "R stop ip ..." (the user-space
  *       reference unwinder on the copied stack) and "L 0 ip ..." (libdw on the same copy).
  *       Summary on stderr.
@@ -73,7 +74,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	uint32_t n = e->n < UNWIND_MAX_FRAMES ? e->n : UNWIND_MAX_FRAMES;
 	r->samples++;
 	r->stops[e->stop < UNWIND_BPF_STOP_NR ? e->stop : UNWIND_BPF_BAD]++;
-	print_stack('B', e->stop, (const uint64_t *)e->ips, n);
+	print_stack(e->pid == (uint32_t)r->pid ? 'B' : 'C', e->stop, (const uint64_t *)e->ips, n);
 	if (!e->copy.size)
 		return 0;
 	struct unwind_regs regs = {e->copy.ip, e->copy.sp, e->copy.bp,
@@ -169,6 +170,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 		}
 	}
 	struct bpf_link *exec_link = bpf_program__attach(skel->progs.unwindtest_exec);
+	struct bpf_link *fork_link = bpf_program__attach(skel->progs.unwindtest_fork);
 	uint64_t execs = 0;
 	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* per-sample cost */
 	struct ring_buffer *rb =
@@ -196,6 +198,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	}
 	ring_buffer__consume(rb);
 	bpf_link__destroy(exec_link);
+	bpf_link__destroy(fork_link);
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
 	if (stats_fd >= 0 &&

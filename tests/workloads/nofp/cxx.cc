@@ -56,11 +56,12 @@ __attribute__((noinline)) static void exceptions(void)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 5;
-	std::vector<uint64_t> v(2000, 1);
+	std::vector<uint64_t> v(64, 1); // small: few distinct recursion depths
 	time_t end = time(nullptr) + (time_t)secs;
 	while (time(nullptr) < end) {
 		sink += Level<12>::run(sink);
-		sort_work(v);
+		for (int i = 0; i < 2000; i++)
+			sort_work(v);
 		exceptions();
 	}
 	return 0;
