@@ -28,12 +28,14 @@
 /* A row with the end of the range it covers, before sorting and merging. */
 struct span {
 	uint64_t lo, hi;
+	uint8_t prio; /* at equal addresses the lower wins: .eh_frame over .debug_frame */
 	struct cfi_row row;
 };
 
 struct builder {
 	struct span *spans;
 	size_t nspans, cap;
+	uint8_t prio; /* of the section being read */
 	struct cfi_table_stats stats;
 };
 
@@ -50,6 +52,7 @@ static int add_span(struct builder *b, uint64_t lo, uint64_t hi, const struct cf
 	struct span *s = &b->spans[b->nspans++];
 	s->lo = lo;
 	s->hi = hi;
+	s->prio = b->prio;
 	s->row = *row;
 	s->row.pc = (uint32_t)lo;
 	return 0;
@@ -427,7 +430,7 @@ static int span_cmp(const void *a, const void *b)
 	const struct span *x = a, *y = b;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
-	return 0;
+	return (int)x->prio - (int)y->prio;
 }
 
 static bool same_rules(const struct cfi_row *a, const struct cfi_row *b)
@@ -495,6 +498,36 @@ static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
 	return NULL;
 }
 
+static int read_eh_frame(struct builder *b, Elf *elf, const unsigned char *ident)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, ".eh_frame", &sh);
+	Dwarf_CFI *cfi = scn ? dwarf_getcfi_elf(elf) : NULL;
+	if (!cfi)
+		return -ENODATA;
+	struct cfi_section sec = {.data = elf_getdata(scn, NULL), .addr = sh.sh_addr, .eh = true};
+	int err = sec.data ? walk_section(b, &sec, cfi, ident) : -ENODATA;
+	dwarf_cfi_end(cfi);
+	b->stats.fdes_eh = b->stats.fdes;
+	return err;
+}
+
+static int read_debug_frame(struct builder *b, Elf *elf, const unsigned char *ident)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(elf, ".debug_frame", &sh);
+	Dwarf *dw = scn ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+	Dwarf_CFI *cfi = dw ? dwarf_getcfi(dw) : NULL;
+	int err = -ENODATA;
+	if (cfi) {
+		struct cfi_section sec = {.data = elf_getdata(scn, NULL), .addr = sh.sh_addr};
+		err = sec.data ? walk_section(b, &sec, cfi, ident) : -ENODATA;
+	}
+	if (dw)
+		dwarf_end(dw);
+	return err;
+}
+
 static int build(Elf *elf, struct cfi_table **out)
 {
 	GElf_Ehdr eh;
@@ -504,29 +537,17 @@ static int build(Elf *elf, struct cfi_table **out)
 	const unsigned char *ident = eh.e_ident;
 
 	struct builder b = {0};
-	struct cfi_section sec = {0};
-	GElf_Shdr sh;
-	Dwarf *dw = NULL;
-	Dwarf_CFI *cfi = NULL, *owned = NULL;
-	Elf_Scn *scn = find_section(elf, ".eh_frame", &sh);
-	int err = -ENODATA;
-	if (scn && (owned = dwarf_getcfi_elf(elf))) {
-		cfi = owned;
-		sec.eh = true;
-	} else if ((scn = find_section(elf, ".debug_frame", &sh)) &&
-		   (dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL)) && (cfi = dwarf_getcfi(dw))) {
-		sec.eh = false;
-		b.stats.from_debug_frame = 1;
-	}
-	if (cfi) {
-		sec.data = elf_getdata(scn, NULL);
-		sec.addr = sh.sh_addr;
-		err = sec.data ? walk_section(&b, &sec, cfi, ident) : -ENODATA;
-	}
-	if (owned)
-		dwarf_cfi_end(owned);
-	if (dw)
-		dwarf_end(dw);
+	/* .eh_frame first; .debug_frame fills what it lacks (objects built without unwind tables
+	 * have only the C runtime's FDEs in .eh_frame). */
+	int eh_err = read_eh_frame(&b, elf, ident);
+	b.prio = 1;
+	int dbg_err = read_debug_frame(&b, elf, ident);
+	b.stats.from_debug_frame = b.stats.fdes - b.stats.fdes_eh;
+	int err = 0;
+	if (eh_err == -ENOMEM || dbg_err == -ENOMEM)
+		err = -ENOMEM;
+	else if (!b.nspans)
+		err = -ENODATA;
 	if (!err)
 		err = synthesize_plt(&b, elf);
 

@@ -18,7 +18,8 @@ struct cfi_table_stats {
 	uint32_t expressions;  /* rows with a CFA expression that is not the PLT one */
 	uint32_t plt_rows;     /* rows synthesized or recognized for PLT stubs */
 	uint32_t signal_rows;
-	uint32_t from_debug_frame; /* 1 when the rows come from .debug_frame */
+	uint32_t fdes_eh;	   /* of which in .eh_frame */
+	uint32_t from_debug_frame; /* FDEs read from .debug_frame */
 };
 
 struct cfi_table {

@@ -207,6 +207,47 @@ static void plt_rows(void **state)
 	cfi_table_free(t);
 }
 
+/* Built without unwind tables, a program's own functions are described only in .debug_frame;
+ * .eh_frame holds the C runtime's FDEs. The table must cover both. */
+static void debug_frame_fills_eh_frame_gaps(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kiln-cfi-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char cmd[1024], bin[64];
+	snprintf(bin, sizeof(bin), "%s/df", dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "printf 'int work(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * x; "
+	    "return s; }\\nint main(int c, char **v) { (void)v; return work(c * 1000) & 1; }\\n' "
+	    "> %s/df.c && cc -O2 -g -fno-asynchronous-unwind-tables -fno-unwind-tables "
+	    "-o %s %s/df.c && nm %s | awk '$3 == \"work\" {print $1}' > %s/work",
+	    dir, bin, dir, bin, dir);
+	if (system(cmd) != 0) {
+		print_message("SKIP: no C compiler to build the .debug_frame-only program\n");
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd), "%s/work", dir);
+	FILE *f = fopen(cmd, "r");
+	assert_non_null(f);
+	unsigned long long work = 0;
+	assert_int_equal(fscanf(f, "%llx", &work), 1);
+	fclose(f);
+
+	struct cfi_table *t = NULL;
+	assert_int_equal(cfi_table_from_path(bin, &t), 0);
+	print_message("%u FDEs, %u from .debug_frame\n", t->stats.fdes, t->stats.from_debug_frame);
+	assert_true(t->stats.fdes_eh > 0);
+	assert_true(t->stats.from_debug_frame > 0);
+	const struct cfi_row *r = cfi_table_lookup(t, work);
+	assert_non_null(r);
+	assert_int_equal(r->cfa_type, CFI_CFA_RSP);
+	assert_int_equal(r->cfa_off, 8);
+	cfi_table_free(t);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -225,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(own_rows_match_readelf),
 	    cmocka_unit_test(signal_trampoline_and_entry_rows),
 	    cmocka_unit_test(plt_rows),
+	    cmocka_unit_test(debug_frame_fills_eh_frame_gaps),
 	    cmocka_unit_test(bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
