@@ -7,7 +7,21 @@
  * unwind_rows). Each frame is one bpf_loop iteration: find the mapping (binary search), find
  * the row (binary search), compute the CFA, read the return address and maybe rbp. Where no
  * table covers the pc, the step follows the frame-pointer convention instead. This mirrors
- * unwind/unwind_user.c step for step. */
+ * unwind/unwind_user.c step for step.
+ *
+ * Using it from a sampler (see collect/unwindtest.bpf.c for a complete one):
+ *   - perf_event program: unwind_get_user_stack(ctx, ips, 127 * 8, &stop) in place of
+ *     bpf_get_stack(ctx, ips, size, BPF_F_USER_STACK) (same return convention; ips a map
+ *     value of 127 u64), or unwind_user_dwarf_stop() for the frame count.
+ *   - tp_btf/sched_process_exec: unwind_process_exec(tgid); tp_btf/sched_process_fork for a
+ *     new process: unwind_process_fork(parent_tgid, child_tgid).
+ *   - copy mode: unwind_copy_user_stack() into a ring buffer record, unwound in user space by
+ *     unwind/unwind_libdw.h (or unwind/unwind_user.h).
+ *   - user space: unwind_maps_new() with the four map fds after load, unwind_maps_add_pid()
+ *     for each target and on its exec/mmap/fork events, unwind_maps_rescan() every second or
+ *     so, unwind_maps_get_stats()/unwind_maps_read_counters() for the summary. Shrink
+ *     unwind_rows with bpf_map__set_max_entries() before load when not unwinding with DWARF:
+ *     it is preallocated (UNWIND_DEFAULT_ROWS * 12 bytes). */
 #ifndef KILN_UNWIND_BPF_H
 #define KILN_UNWIND_BPF_H
 
