@@ -8,6 +8,8 @@
  *       Summary on stderr.
  *   unwindtest record-fp PID SECONDS [FREQ]
  *       the same with bpf_get_stack (frame pointers), to compare the per-sample cost.
+ *   unwindtest cost[-fp] PID SECONDS [FREQ]
+ *       unwinds (or bpf_get_stack) without sending anything: the BPF run time per sample.
  *   unwindtest fold PID < stacks
  *       symbolizes lines "tag stop ip ip ..." (ip: hex address, or hex file offset@path as
  *       perf script prints them) with PID's mappings (ELF .symtab/.dynsym) into
@@ -121,7 +123,7 @@ static int open_cpu_clock(int cpu, uint64_t freq)
 	return sys_perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, bool fp)
+static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, bool fp, bool discard)
 {
 	struct unwindtest_bpf *skel = unwindtest_bpf__open();
 	if (!skel) {
@@ -131,6 +133,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	skel->rodata->target_tgid = (uint32_t)pid;
 	skel->rodata->copy_bytes = copy;
 	skel->rodata->use_fp = fp;
+	skel->rodata->discard = discard;
 	int err = unwindtest_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "unwindtest: BPF load failed: %s\n", strerror(-err));
@@ -208,7 +211,8 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 		fprintf(stderr,
 			"bpf program: %llu runs, %.0f ns per run, %.0f ns per sample (%s)\n",
 			(unsigned long long)info.run_cnt, (double)info.run_time_ns / info.run_cnt,
-			r.samples ? (double)info.run_time_ns / (double)r.samples : 0.0,
+			skel->bss->sampled ? (double)info.run_time_ns / (double)skel->bss->sampled
+					   : 0.0,
 			fp     ? "frame pointers"
 			: copy ? "dwarf + stack copy"
 			       : "dwarf");
@@ -243,7 +247,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	unwindtest_bpf__destroy(skel);
 	free(links);
 	free(pfds);
-	return r.samples ? 0 : 2;
+	return r.samples || discard ? 0 : 2;
 }
 
 /* --- fold: a small ELF symbolizer ----------------------------------------------------------- */
@@ -544,7 +548,11 @@ int main(int argc, char **argv)
 		return cmd_record(atoi(argv[2]), atof(argv[3]),
 				  argc > 4 ? strtoull(argv[4], NULL, 10) : 999,
 				  argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10) : 0,
-				  strcmp(argv[1], "record-fp") == 0);
+				  strcmp(argv[1], "record-fp") == 0, false);
+	if (argc >= 4 && (strcmp(argv[1], "cost") == 0 || strcmp(argv[1], "cost-fp") == 0))
+		return cmd_record(atoi(argv[2]), atof(argv[3]),
+				  argc > 4 ? strtoull(argv[4], NULL, 10) : 999, 0,
+				  strcmp(argv[1], "cost-fp") == 0, true);
 	if (argc == 3 && strcmp(argv[1], "fold") == 0)
 		return cmd_fold(atoi(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "compare") == 0)
