@@ -30,10 +30,18 @@ struct alias {
 	uint32_t obj;
 };
 
+/* A mapping as last seen, so that rescans need not reopen its file for the load bias. */
+struct known_map {
+	uint64_t start, end, offset, dev, inode;
+	uint64_t bias;
+};
+
 struct proc {
 	int pid;
 	uint32_t *objs;
 	size_t nobjs;
+	struct known_map *known;
+	size_t nknown;
 };
 
 struct extent {
@@ -80,8 +88,10 @@ void unwind_maps_free(struct unwind_maps *um)
 {
 	if (!um)
 		return;
-	for (size_t i = 0; i < um->nprocs; i++)
+	for (size_t i = 0; i < um->nprocs; i++) {
 		free(um->procs[i].objs);
+		free(um->procs[i].known);
+	}
 	free(um->procs);
 	free(um->aliases);
 	free(um->free);
@@ -375,7 +385,22 @@ void unwind_maps_remove_pid(struct unwind_maps *um, int pid)
 	if (!p)
 		return;
 	proc_set_objs(um, p, NULL, 0);
+	free(p->known);
 	*p = um->procs[--um->nprocs];
+}
+
+/* The bias of an identical mapping seen in the previous scan. */
+static bool known_bias(const struct proc *p, struct known_map *k)
+{
+	for (size_t i = 0; p && i < p->nknown; i++) {
+		const struct known_map *o = &p->known[i];
+		if (o->start == k->start && o->end == k->end && o->offset == k->offset &&
+		    o->dev == k->dev && o->inode == k->inode) {
+			k->bias = o->bias;
+			return true;
+		}
+	}
+	return false;
 }
 
 int unwind_maps_add_pid(struct unwind_maps *um, int pid)
@@ -392,11 +417,15 @@ int unwind_maps_add_pid(struct unwind_maps *um, int pid)
 	struct unwind_proc *val = um->scratch;
 	memset(val, 0, sizeof(*val));
 	uint32_t *objs = calloc(n ? n : 1, sizeof(*objs));
-	size_t nobjs = 0;
-	if (!objs) {
+	struct known_map *known = calloc(n ? n : 1, sizeof(*known));
+	size_t nobjs = 0, nknown = 0;
+	if (!objs || !known) {
+		free(objs);
+		free(known);
 		proc_maps_free(pms, n);
 		return -ENOMEM;
 	}
+	const struct proc *old = proc_find(um, pid);
 	for (size_t i = 0; i < n; i++) {
 		const struct proc_map *pm = &pms[i];
 		if (!pm->path && !pm->vdso)
@@ -405,9 +434,11 @@ int unwind_maps_add_pid(struct unwind_maps *um, int pid)
 			um->mappings_dropped++;
 			continue;
 		}
-		uint64_t bias;
-		if (mapping_bias(pid, pm, &bias))
+		struct known_map k = {pm->start, pm->end, pm->offset, pm->dev, pm->inode, 0};
+		if (!known_bias(old, &k) && mapping_bias(pid, pm, &k.bias))
 			continue;
+		known[nknown++] = k;
+		uint64_t bias = k.bias;
 		uint32_t id = object_for(um, pid, pm);
 		struct unwind_mapping *m = &val->maps[val->nmaps++];
 		m->start = pm->start;
@@ -428,6 +459,7 @@ int unwind_maps_add_pid(struct unwind_maps *um, int pid)
 	if (!p) {
 		if (VEC_RESERVE(um->procs, um->proc_cap, um->nprocs + 1)) {
 			free(objs);
+			free(known);
 			return -ENOMEM;
 		}
 		p = &um->procs[um->nprocs++];
@@ -435,6 +467,9 @@ int unwind_maps_add_pid(struct unwind_maps *um, int pid)
 		p->pid = pid;
 	}
 	proc_set_objs(um, p, objs, nobjs);
+	free(p->known);
+	p->known = known;
+	p->nknown = nknown;
 	__u32 key = (__u32)pid;
 	if (bpf_map_update_elem(um->fds.procs, &key, val, BPF_ANY))
 		return -errno;

@@ -530,12 +530,15 @@ static int cmd_sizes(void)
 	}
 	if (d)
 		closedir(d);
+	double scan_s = now() - t0;
+	t0 = now();
+	unwind_maps_rescan(um);
 	struct unwind_maps_stats st;
 	unwind_maps_get_stats(um, &st);
 	printf("processes %d objects %u without-cfi %u rows %" PRIu64 " bytes %" PRIu64
-	       " evictions %" PRIu64 " seconds %.2f\n",
+	       " evictions %" PRIu64 " seconds %.2f rescan-seconds %.3f\n",
 	       procs, st.objects, st.objects_no_cfi, st.rows_used, st.table_bytes, st.evictions,
-	       now() - t0);
+	       scan_s, now() - t0);
 	unwind_maps_free(um);
 	return 0;
 }
