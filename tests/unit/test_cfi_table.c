@@ -248,6 +248,35 @@ static void debug_frame_fills_eh_frame_gaps(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Truncated or corrupted objects give an error or a table, never a crash or a hang. */
+static void corrupt_objects_do_not_crash(void **state)
+{
+	(void)state;
+	FILE *in = fopen(libc_path(), "rb");
+	assert_non_null(in);
+	static unsigned char img[4 << 20];
+	size_t len = fread(img, 1, sizeof(img), in);
+	fclose(in);
+	assert_true(len > 4096);
+	srand(42);
+	for (int round = 0; round < 8; round++) {
+		static unsigned char bad[4 << 20];
+		memcpy(bad, img, len);
+		size_t blen = round < 3 ? len / (size_t)(round + 2) : len; /* truncations */
+		for (int i = 0; round >= 3 && i < 5000; i++)
+			bad[(size_t)rand() % len] = (unsigned char)rand();
+		struct cfi_table *t = NULL;
+		int err = cfi_table_from_memory(bad, blen, &t);
+		if (!err) {
+			for (uint32_t k = 1; k < t->nrows; k++)
+				assert_true(t->rows[k - 1].pc < t->rows[k].pc);
+			cfi_table_free(t);
+		}
+		print_message("round %d (%zu bytes): %s\n", round, blen,
+			      err ? strerror(-err) : "ok");
+	}
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -267,6 +296,7 @@ int main(void)
 	    cmocka_unit_test(signal_trampoline_and_entry_rows),
 	    cmocka_unit_test(plt_rows),
 	    cmocka_unit_test(debug_frame_fills_eh_frame_gaps),
+	    cmocka_unit_test(corrupt_objects_do_not_crash),
 	    cmocka_unit_test(bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
