@@ -128,7 +128,11 @@ __noinline int unwind_find_row(__u64 addr, struct cfi_row *out)
 	if (!p)
 		return 0;
 	const struct unwind_mapping *m = unwind_find_mapping(p, addr);
-	if (!m || !m->obj)
+	if (!m) {
+		unwind_stat_add(UNWIND_STAT_MAP_MISS, 1);
+		return 0;
+	}
+	if (!m->obj)
 		return 0;
 	__u32 objid = m->obj;
 	const struct unwind_obj *obj = bpf_map_lookup_elem(&unwind_objs, &objid);

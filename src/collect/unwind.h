@@ -58,6 +58,7 @@ enum unwind_bpf_stat {
 	UNWIND_STAT_DWARF_FRAMES,		  /* steps that used a table row */
 	UNWIND_STAT_FP_FRAMES,			  /* steps that used frame pointers */
 	UNWIND_STAT_NO_PROC,			  /* process without mappings in the map */
+	UNWIND_STAT_MAP_MISS, /* pc in no known mapping: new code, time to rescan */
 	UNWIND_STAT_NR,
 };
 

@@ -174,7 +174,8 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	}
 	struct bpf_link *exec_link = bpf_program__attach(skel->progs.unwindtest_exec);
 	struct bpf_link *fork_link = bpf_program__attach(skel->progs.unwindtest_fork);
-	uint64_t execs = 0;
+	uint64_t execs = 0, misses = 0; /* either changing means new code: rescan now */
+	double last_scan = 0;
 	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* per-sample cost */
 	struct ring_buffer *rb =
 	    ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &r, NULL);
@@ -183,8 +184,14 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	double end = now() + seconds, next_scan = now() + 0.5;
 	while (!stop_flag && now() < end) {
 		ring_buffer__poll(rb, 100);
-		if (now() >= next_scan || skel->bss->execs != execs) {
+		uint64_t cnt[UNWIND_STAT_NR];
+		bool miss =
+		    unwind_maps_read_counters(um, cnt) == 0 && cnt[UNWIND_STAT_MAP_MISS] != misses;
+		if (now() >= next_scan || skel->bss->execs != execs ||
+		    (miss && now() >= last_scan + 0.05)) {
+			last_scan = now();
 			execs = skel->bss->execs;
+			misses = cnt[UNWIND_STAT_MAP_MISS];
 			next_scan = now() + 0.5;
 			if (unwind_maps_add_pid(um, pid) == -ESRCH)
 				break;

@@ -1,6 +1,8 @@
-/* Calls into a library loaded with dlopen() after start-up (argv[2] or libplugin.so next to
- * the executable): main -> call_plugin -> plugin_work -> plugin_leaf. */
+/* Calls into libplugin.so (next to the executable) loaded with dlopen() after start-up:
+ * main -> call_plugin -> plugin_work -> plugin_leaf. With argv[2] "late" it works in its own
+ * code (main -> own_work) until SIGUSR1, so the library appears while a profiler records. */
 #include <dlfcn.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +12,18 @@
 #include <unistd.h>
 
 static volatile uint64_t sink;
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	go = sig;
+}
+
+__attribute__((noinline)) static void own_work(void)
+{
+	for (int i = 0; i < 100000; i++)
+		sink = sink * 31 + (uint64_t)i;
+}
 
 __attribute__((noinline)) static void call_plugin(uint64_t (*fn)(uint64_t))
 {
@@ -21,16 +35,18 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 5;
 	char path[PATH_MAX];
-	if (argc > 2) {
-		snprintf(path, sizeof(path), "%s", argv[2]);
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n < 0)
+		return 1;
+	path[n] = '\0';
+	strcpy(strrchr(path, '/') + 1, "libplugin.so");
+	if (argc > 2 && strcmp(argv[2], "late") == 0) {
+		signal(SIGUSR1, on_usr1);
+		while (!go)
+			own_work();
 	} else {
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
-		if (n < 0)
-			return 1;
-		path[n] = '\0';
-		strcpy(strrchr(path, '/') + 1, "libplugin.so");
+		usleep(300000);
 	}
-	usleep(300000); /* map the library after the profiler has seen the process */
 	void *h = dlopen(path, RTLD_NOW);
 	if (!h) {
 		fprintf(stderr, "dlopen: %s\n", dlerror());
