@@ -44,6 +44,10 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_TIME ?= 150
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS))
+# Without frame pointers, for the DWARF unwinder: -O2 like distribution binaries.
+NOFP_SRCS := $(wildcard tests/workloads/nofp/*.c tests/workloads/nofp/*.cc)
+WORKLOADS += $(patsubst tests/workloads/nofp/%,$(BUILD)/workloads/nofp/%,$(basename $(NOFP_SRCS)))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 
 KILN := $(BUILD)/kiln
 
@@ -96,6 +100,22 @@ $(BUILD)/workloads/%: tests/workloads/%.c
 	$(CLANG) -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-inline -fno-optimize-sibling-calls -Wall -Werror \
 	  -o $@ $< -lpthread -lm -ldl
 
+# Test helpers: programs the integration tests drive, linked like the unit tests.
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_OBJS) $(GEN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# lib*.c become shared objects the workloads dlopen().
+$(BUILD)/workloads/nofp/lib%: tests/workloads/nofp/lib%.c
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -fomit-frame-pointer -fPIC -shared -Wall -Werror -o $@.so $< && touch $@
+$(BUILD)/workloads/nofp/%: tests/workloads/nofp/%.c
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -fomit-frame-pointer -Wall -Werror -o $@ $< -lpthread -lm -ldl
+$(BUILD)/workloads/nofp/%: tests/workloads/nofp/%.cc
+	@mkdir -p $(@D)
+	$(CLANG)++ -O2 -g -fomit-frame-pointer -Wall -Werror -o $@ $<
+
 unit: $(UNIT_BINS)
 
 # One libFuzzer target per reader, built by clang with ASan+UBSan in their own tree; each runs
@@ -110,7 +130,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) $(GEN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-test: deps $(KILN) $(UNIT_BINS) $(WORKLOADS)
+test: deps $(KILN) $(UNIT_BINS) $(WORKLOADS) $(TOOL_BINS)
 	@BUILD=$(BUILD) bash tests/run.sh
 
 demo: deps $(KILN) $(WORKLOADS)

@@ -1,0 +1,161 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "unwind/proc_maps.h"
+#include "util/vec.h"
+
+static int parse_line(char *line, struct proc_map *m, bool *exec)
+{
+	unsigned long long start, end, off, ino;
+	unsigned maj, min;
+	char perms[8];
+	int pos = 0;
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj, &min,
+		   &ino, &pos) < 7)
+		return -EINVAL;
+	*exec = perms[2] == 'x';
+	memset(m, 0, sizeof(*m));
+	m->start = start;
+	m->end = end;
+	m->offset = off;
+	m->inode = ino;
+	m->dev = makedev(maj, min);
+	char *name = line + pos;
+	name[strcspn(name, "\n")] = '\0';
+	if (strcmp(name, "[vdso]") == 0)
+		m->vdso = true;
+	else if (name[0] == '/' && !(m->path = strdup(name)))
+		return -ENOMEM;
+	return 0;
+}
+
+int proc_maps_read(int pid, struct proc_map **out, size_t *n)
+{
+	char path[64];
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/maps");
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	struct proc_map *maps = NULL;
+	size_t cnt = 0, cap = 0;
+	char *line = NULL;
+	size_t len = 0;
+	int err = 0;
+	while (getline(&line, &len, f) > 0) {
+		struct proc_map m;
+		bool exec;
+		if (parse_line(line, &m, &exec) || !exec) {
+			free(m.path);
+			continue;
+		}
+		if (VEC_RESERVE(maps, cap, cnt + 1)) {
+			free(m.path);
+			err = -ENOMEM;
+			break;
+		}
+		maps[cnt++] = m;
+	}
+	free(line);
+	fclose(f);
+	if (err) {
+		proc_maps_free(maps, cnt);
+		return err;
+	}
+	*out = maps; /* the kernel lists mappings in address order */
+	*n = cnt;
+	return 0;
+}
+
+void proc_maps_free(struct proc_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(maps[i].path);
+	free(maps);
+}
+
+int proc_map_open(int pid, const struct proc_map *m)
+{
+	char p[4200];
+	int fd;
+	if (!m->path)
+		return -ENOENT;
+	if (pid) {
+		snprintf(p, sizeof(p), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start,
+			 m->end);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
+			return fd;
+		snprintf(p, sizeof(p), "/proc/%d/root%s", pid, m->path);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
+			return fd;
+	}
+	fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+static int load_bias(Elf *elf, uint64_t map_start, uint64_t map_offset, uint64_t *bias)
+{
+	size_t nph;
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph))
+		return -ENOEXEC;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		uint64_t page_off = ph.p_offset & ~(uint64_t)0xfff;
+		if (map_offset < page_off || map_offset >= ph.p_offset + ph.p_filesz)
+			continue;
+		*bias = map_start - (ph.p_vaddr + (map_offset - ph.p_offset));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_fd_load_bias(int fd, uint64_t map_start, uint64_t map_offset, uint64_t *bias)
+{
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	int err = load_bias(elf, map_start, map_offset, bias);
+	elf_end(elf);
+	return err;
+}
+
+int elf_mem_load_bias(const void *image, size_t size, uint64_t map_start, uint64_t map_offset,
+		      uint64_t *bias)
+{
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_memory((char *)image, size);
+	int err = load_bias(elf, map_start, map_offset, bias);
+	elf_end(elf);
+	return err;
+}
+
+const void *vdso_image(size_t *size)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return NULL;
+	struct proc_map *maps;
+	size_t n;
+	if (proc_maps_read(0, &maps, &n))
+		return NULL;
+	const void *img = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].vdso && maps[i].start == base) {
+			img = (const void *)base;
+			*size = maps[i].end - maps[i].start;
+		}
+	proc_maps_free(maps, n);
+	return img;
+}
