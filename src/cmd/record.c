@@ -72,7 +72,32 @@ static int parse_mode(const char *s, struct recorder_options *o)
 	return 0;
 }
 
-enum { OPT_MODE = 256, OPT_USER_ONLY, OPT_KERNEL_ONLY, OPT_TIMELINE };
+enum { OPT_MODE = 256, OPT_USER_ONLY, OPT_KERNEL_ONLY, OPT_TIMELINE, OPT_UNWIND, OPT_STACK_COPY };
+
+static int parse_unwind(const char *s, struct recorder_options *o)
+{
+	static const char *const names[] = {"auto", "fp", "dwarf", "copy"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			o->unwind = (enum record_unwind)i;
+			return 0;
+		}
+	kiln_error("--unwind must be auto, fp, dwarf or copy, not '%s'", s);
+	return -EINVAL;
+}
+
+static int parse_stack_copy(const char *s, struct recorder_options *o)
+{
+	unsigned long long v;
+	if (parse_positive("--stack-copy", s, 16384, &v))
+		return -EINVAL;
+	if (v % 512) {
+		kiln_error("--stack-copy wants a multiple of 512 bytes, not %llu", v);
+		return -EINVAL;
+	}
+	o->copy_bytes = (unsigned)v;
+	return 0;
+}
 
 static void bad_option(char **argv, int c)
 {
@@ -129,6 +154,10 @@ static int parse_option(int c, char **argv, struct recorder_options *o)
 	case OPT_TIMELINE:
 		o->timeline = true;
 		return 0;
+	case OPT_UNWIND:
+		return parse_unwind(optarg, o);
+	case OPT_STACK_COPY:
+		return parse_stack_copy(optarg, o);
 	default:
 		bad_option(argv, c);
 		return -EINVAL;
@@ -138,18 +167,21 @@ static int parse_option(int c, char **argv, struct recorder_options *o)
 /* Returns 0, 1 when help was printed, or -EINVAL after a message. */
 static int parse_args(int argc, char **argv, struct recorder_options *o)
 {
-	static const struct option opts[] = {{"mode", required_argument, NULL, OPT_MODE},
-					     {"user-only", no_argument, NULL, OPT_USER_ONLY},
-					     {"kernel-only", no_argument, NULL, OPT_KERNEL_ONLY},
-					     {"timeline", no_argument, NULL, OPT_TIMELINE},
-					     {"output", required_argument, NULL, 'o'},
-					     {"freq", required_argument, NULL, 'F'},
-					     {"pid", required_argument, NULL, 'p'},
-					     {"all-cpus", no_argument, NULL, 'a'},
-					     {"event", required_argument, NULL, 'e'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"mode", required_argument, NULL, OPT_MODE},
+	    {"user-only", no_argument, NULL, OPT_USER_ONLY},
+	    {"kernel-only", no_argument, NULL, OPT_KERNEL_ONLY},
+	    {"timeline", no_argument, NULL, OPT_TIMELINE},
+	    {"unwind", required_argument, NULL, OPT_UNWIND},
+	    {"stack-copy", required_argument, NULL, OPT_STACK_COPY},
+	    {"output", required_argument, NULL, 'o'},
+	    {"freq", required_argument, NULL, 'F'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"all-cpus", no_argument, NULL, 'a'},
+	    {"event", required_argument, NULL, 'e'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	opterr = 0;

@@ -10,11 +10,14 @@
 #include <bpf/bpf_core_read.h>
 
 #include "collect/cpuprof.h"
+#include "collect/unwind.bpf.h"
 
 /* Set by the loader before load. */
 const volatile bool filter_pids = false;
 const volatile bool want_kernel = true;
 const volatile bool want_user = true;
+const volatile __u32 unwind_mode = CPUPROF_UNWIND_FP;
+const volatile __u32 copy_bytes = 8192; /* copy mode: stack bytes per sample */
 
 /* Which counts map the program writes to; flipped by user space. */
 __u32 active = 0;
@@ -60,6 +63,14 @@ struct {
 	__uint(max_entries, CPUPROF_STAT_NR);
 } stats SEC(".maps");
 
+/* Copy mode: one sample's record is built here, then sent with only its used bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cpuprof_copy);
+	__uint(max_entries, 1);
+} copy_scratch SEC(".maps");
+
 /* Scratch space for one stack: too big for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -95,7 +106,13 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	struct cpuprof_stack *st = bpf_map_lookup_elem(&scratch, &zero);
 	if (!st)
 		return 0;
-	long bytes = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	long bytes;
+	if ((flags & BPF_F_USER_STACK) && unwind_mode == CPUPROF_UNWIND_DWARF) {
+		__u32 stop;
+		bytes = unwind_get_user_stack(ctx, st->ips, sizeof(st->ips), &stop);
+	} else {
+		bytes = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	}
 	if (bytes <= 0) {
 		if (bytes < 0 && bytes != -14 /* EFAULT: no stack of this kind */)
 			stat_inc(fail_stat);
@@ -115,6 +132,7 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	}
 	st->hash = h;
 	st->depth = depth;
+	st->type = CPUPROF_REC_STACK;
 	if (bpf_ringbuf_output(&new_stacks, st, CPUPROF_STACK_HEADER + (__u64)bytes, 0)) {
 		bpf_map_delete_elem(&stacks_seen, &h); /* so the next sample sends it again */
 		stat_inc(CPUPROF_STAT_STACKS_LOST);
@@ -141,6 +159,27 @@ static __always_inline void count(void *map, struct cpuprof_key *key)
 		stat_inc(CPUPROF_STAT_COUNTS_FULL);
 }
 
+/* Copy mode: the sample goes to user space whole, its user stack as registers and bytes.
+ * Returns false when there is no user stack to copy (a kernel thread): counted as usual. */
+static __always_inline bool send_copy(struct bpf_perf_event_data *ctx,
+				      const struct cpuprof_key *key)
+{
+	__u32 zero = 0;
+	struct cpuprof_copy *c = bpf_map_lookup_elem(&copy_scratch, &zero);
+	if (!c || unwind_copy_user_stack(ctx, &c->copy, copy_bytes))
+		return false;
+	c->kernel_stack = key->kernel_stack;
+	c->depth = 0;
+	c->type = CPUPROF_REC_COPY;
+	c->pid = key->pid;
+	c->tid = key->tid;
+	__builtin_memcpy(c->comm, key->comm, sizeof(c->comm));
+	__u64 size = CPUPROF_COPY_HEADER + (__u64)c->copy.size;
+	if (size > sizeof(*c) || bpf_ringbuf_output(&new_stacks, c, size, 0))
+		stat_inc(CPUPROF_STAT_COPIES_LOST);
+	return true;
+}
+
 SEC("perf_event")
 int cpuprof_sample(struct bpf_perf_event_data *ctx)
 {
@@ -156,9 +195,11 @@ int cpuprof_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	if (want_kernel)
 		key.kernel_stack = capture(ctx, 0, CPUPROF_STAT_KSTACK_FAILED);
-	if (want_user && tgid)
-		key.user_stack = capture(ctx, BPF_F_USER_STACK, CPUPROF_STAT_USTACK_FAILED);
 	stat_inc(CPUPROF_STAT_SAMPLES);
+	if (want_user && tgid && unwind_mode == CPUPROF_UNWIND_COPY && send_copy(ctx, &key))
+		return 0;
+	if (want_user && tgid && unwind_mode != CPUPROF_UNWIND_COPY)
+		key.user_stack = capture(ctx, BPF_F_USER_STACK, CPUPROF_STAT_USTACK_FAILED);
 	if (active)
 		count(&counts1, &key);
 	else
@@ -166,18 +207,29 @@ int cpuprof_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
-/* Follow the targets' children: a new process of a target becomes a target. */
+/* A new process: with DWARF unwinding it starts with its parent's tables; a target's child
+ * becomes a target. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(cpuprof_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!filter_pids)
-		return 0;
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&targets, &ptgid))
+	if (ptgid == ctgid)
+		return 0;
+	if (unwind_mode == CPUPROF_UNWIND_DWARF)
+		unwind_process_fork(ptgid, ctgid);
+	if (!filter_pids || !bpf_map_lookup_elem(&targets, &ptgid))
 		return 0;
 	__u8 yes = 1;
 	bpf_map_update_elem(&targets, &ctgid, &yes, BPF_ANY);
+	return 0;
+}
+
+/* After an exec the old tables are wrong: frame pointers until user space loads the new. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(cpuprof_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	unwind_process_exec(bpf_get_current_pid_tgid() >> 32);
 	return 0;
 }
 

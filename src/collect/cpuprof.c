@@ -2,6 +2,7 @@
 #include "collect/cpuprof_loader.h"
 
 #include <bpf/bpf.h>
+#include <dirent.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/copy_unwind.h"
 #include "collect/cpuprof.skel.h"
+#include "collect/unwind_maps.h"
 #include "collect/perf_ring.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -20,6 +23,10 @@
 #define DRAIN_BATCH 4096
 /* The kernel's set of stacks it has sent is emptied before it can fill up. */
 #define STACKS_PURGE_AT 40000
+
+/* Tables are rescanned this often for mappings that no sideband record announced. */
+#define RESCAN_EVERY_NS 1000000000ULL
+#define COPY_RING_BYTES (32u << 20)
 
 /* A stack read from the kernel once, kept by its hash. */
 struct known_stack {
@@ -47,6 +54,25 @@ struct cpuprof {
 
 	struct cpuprof_key *keys;
 	uint64_t *values;
+
+	enum cpuprof_unwind unwind;
+	struct unwind_maps *tables; /* dwarf */
+	uint64_t next_rescan_ns;
+	struct copy_unwinder *copies; /* copy */
+	/* Copy-mode samples unwound during one ring buffer read, delivered after it: a sample's
+	 * kernel stack may arrive later in the same read. */
+	struct pending_copy *pending;
+	size_t npending, pending_cap;
+	uint64_t *pending_ips;
+	size_t npending_ips, pending_ips_cap;
+};
+
+struct pending_copy {
+	uint64_t kernel_stack;
+	int32_t pid, tid;
+	char comm[CPUPROF_COMM_LEN + 1];
+	size_t first_ip;
+	uint32_t nips;
 };
 
 static int on_new_stack(void *ctx, void *data, size_t size);
@@ -87,22 +113,48 @@ static int open_events(struct cpuprof *c, const struct sampling_event *ev)
 	return 0;
 }
 
-static int load_program(struct cpuprof *c, bool filter, bool kernel, bool user)
+static int start_unwinder(struct cpuprof *c)
 {
-	libbpf_set_print(libbpf_quiet);
+	int err = 0;
+	if (c->unwind == CPUPROF_UNWIND_DWARF) {
+		struct cpuprof_bpf *k = c->skel;
+		struct unwind_maps_fds fds = {
+		    bpf_map__fd(k->maps.unwind_rows), bpf_map__fd(k->maps.unwind_objs),
+		    bpf_map__fd(k->maps.unwind_procs), bpf_map__fd(k->maps.unwind_stats)};
+		err = unwind_maps_new(&c->tables, &fds, bpf_map__max_entries(k->maps.unwind_rows));
+	} else if (c->unwind == CPUPROF_UNWIND_COPY) {
+		err = copy_unwinder_new(&c->copies);
+	}
+	if (err)
+		kiln_error("cannot set up stack unwinding: %s", strerror(-err));
+	return err;
+}
+
+static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool quiet)
+{
 	c->skel = cpuprof_bpf__open();
 	if (!c->skel) {
 		int err = errno;
 		kiln_error("cannot open the BPF sampler: %s", bpf_hint(err));
 		return -err;
 	}
-	c->skel->rodata->filter_pids = filter;
-	c->skel->rodata->want_kernel = kernel;
-	c->skel->rodata->want_user = user;
-	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, filter);
+	c->skel->rodata->filter_pids = o->filter;
+	c->skel->rodata->want_kernel = o->kernel;
+	c->skel->rodata->want_user = o->user;
+	c->skel->rodata->unwind_mode = c->unwind;
+	c->skel->rodata->copy_bytes = o->copy_bytes;
+	bool dwarf = c->unwind == CPUPROF_UNWIND_DWARF;
+	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, o->filter || dwarf);
+	bpf_program__set_autoload(c->skel->progs.cpuprof_exec, dwarf);
+	/* The row array is preallocated: only DWARF unwinding needs it. */
+	if (!dwarf)
+		bpf_map__set_max_entries(c->skel->maps.unwind_rows, 1);
+	if (c->unwind == CPUPROF_UNWIND_COPY)
+		bpf_map__set_max_entries(c->skel->maps.new_stacks, COPY_RING_BYTES);
 	int err = cpuprof_bpf__load(c->skel);
 	if (err) {
-		kiln_error("cannot load the BPF sampler: %s", bpf_hint(-err));
+		if (!quiet)
+			kiln_error("cannot load the BPF sampler: %s", bpf_hint(-err));
 		return err;
 	}
 	c->new_stacks =
@@ -112,11 +164,31 @@ static int load_program(struct cpuprof *c, bool filter, bool kernel, bool user)
 		kiln_error("cannot map the BPF sampler's ring buffer: %s", strerror(-err));
 		return err;
 	}
-	return 0;
+	return start_unwinder(c);
 }
 
-int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool filter, bool kernel,
-		 bool user)
+static int load_program(struct cpuprof *c, const struct cpuprof_options *o)
+{
+	libbpf_set_print(libbpf_quiet);
+	bool fallback = o->unwind_fallback && c->unwind == CPUPROF_UNWIND_DWARF;
+	int err = load_once(c, o, fallback);
+	if (!err || !fallback)
+		return err;
+	/* The unwinder is the biggest program part: an older or stricter verifier may refuse
+	 * it, and frame pointers still give stacks. */
+	kiln_warn("DWARF unwinding is not available here (%s); user stacks follow frame "
+		  "pointers",
+		  strerror(-err));
+	ring_buffer__free(c->new_stacks);
+	c->new_stacks = NULL;
+	cpuprof_bpf__destroy(c->skel);
+	c->skel = NULL;
+	c->unwind = CPUPROF_UNWIND_FP;
+	return load_once(c, o, false);
+}
+
+int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
+		 const struct cpuprof_options *o)
 {
 	struct cpuprof *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -124,6 +196,7 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool fil
 	intern_init(&c->stack_ids);
 	c->ncpus = cpus_possible();
 	c->period_ns = ev->period_ns;
+	c->unwind = o->unwind;
 	c->event_fds = calloc((size_t)c->ncpus, sizeof(*c->event_fds));
 	c->links = calloc((size_t)c->ncpus, sizeof(*c->links));
 	c->keys = calloc(DRAIN_BATCH, sizeof(*c->keys));
@@ -134,7 +207,7 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool fil
 	}
 	int err = open_events(c, ev);
 	if (!err)
-		err = load_program(c, filter, kernel, user);
+		err = load_program(c, o);
 	if (err) {
 		cpuprof_close(c);
 		return err;
@@ -143,12 +216,40 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool fil
 	return 0;
 }
 
-int cpuprof_add_target(struct cpuprof *c, uint32_t tgid)
+int cpuprof_add_target(struct cpuprof *c, uint32_t tgid, bool load_tables)
 {
 	uint8_t yes = 1;
 	int err = bpf_map__update_elem(c->skel->maps.targets, &tgid, sizeof(tgid), &yes,
 				       sizeof(yes), BPF_ANY);
-	return err ? -errno : 0;
+	if (err)
+		return -errno;
+	if (c->tables && load_tables)
+		unwind_maps_add_pid(c->tables, (int)tgid); /* gone already: nothing to unwind */
+	return 0;
+}
+
+int cpuprof_add_all_processes(struct cpuprof *c)
+{
+	if (!c->tables)
+		return 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	for (struct dirent *e; (e = readdir(d));) {
+		int pid = atoi(e->d_name);
+		if (pid > 0)
+			unwind_maps_add_pid(c->tables, pid);
+	}
+	closedir(d);
+	return 0;
+}
+
+void cpuprof_process_changed(struct cpuprof *c, int pid)
+{
+	if (c->tables)
+		unwind_maps_add_pid(c->tables, pid);
+	if (c->copies)
+		copy_unwinder_changed(c->copies, pid);
 }
 
 int cpuprof_start(struct cpuprof *c)
@@ -190,12 +291,35 @@ int cpuprof_stop(struct cpuprof *c)
 	return 0;
 }
 
-/* A new stack from the kernel: kept for good, under its hash. */
+/* Copy mode: a sample to unwind now, while its process most likely still runs. */
+static int on_copy(struct cpuprof *c, const struct cpuprof_copy *rec, size_t size)
+{
+	if (size < CPUPROF_COPY_HEADER || rec->copy.size > size - CPUPROF_COPY_HEADER)
+		return 0; /* never from kiln's program: ignore rather than trust */
+	if (VEC_RESERVE(c->pending, c->pending_cap, c->npending + 1) ||
+	    VEC_RESERVE(c->pending_ips, c->pending_ips_cap, c->npending_ips + CPUPROF_MAX_DEPTH))
+		return -ENOMEM;
+	struct pending_copy *pc = &c->pending[c->npending++];
+	pc->kernel_stack = rec->kernel_stack;
+	pc->pid = (int32_t)rec->pid;
+	pc->tid = (int32_t)rec->tid;
+	memcpy(pc->comm, rec->comm, CPUPROF_COMM_LEN);
+	pc->comm[CPUPROF_COMM_LEN] = 0;
+	pc->first_ip = c->npending_ips;
+	pc->nips = (uint32_t)copy_unwind(c->copies, rec, c->pending_ips + c->npending_ips,
+					 CPUPROF_MAX_DEPTH);
+	c->npending_ips += pc->nips;
+	return 0;
+}
+
+/* A new stack from the kernel: kept for good, under its hash. Or a copied sample. */
 static int on_new_stack(void *ctx, void *data, size_t size)
 {
 	struct cpuprof *c = ctx;
 	const struct cpuprof_stack *st = data;
 	c->bytes_read += size;
+	if (size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_COPY)
+		return c->copies ? on_copy(c, data, size) : 0;
 	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
 	    size < CPUPROF_STACK_HEADER + st->depth * sizeof(uint64_t))
 		return 0; /* never from kiln's program: ignore rather than trust */
@@ -281,10 +405,79 @@ static void purge_sent_stacks(struct cpuprof *c)
 	c->nunpurged = 0;
 }
 
-int cpuprof_poll(struct cpuprof *c)
+static int deliver_copies(struct cpuprof *c, struct stack_sink *sink)
+{
+	int err = 0;
+	for (size_t i = 0; !err && i < c->npending; i++) {
+		const struct pending_copy *pc = &c->pending[i];
+		struct raw_stack rs = {.pid = pc->pid,
+				       .tid = pc->tid,
+				       .comm = pc->comm,
+				       .user = c->pending_ips + pc->first_ip,
+				       .nuser = pc->nips,
+				       .count = 1};
+		stack_lookup(c, pc->kernel_stack, &rs.kernel, &rs.nkernel);
+		err = stack_sink_add(sink, &rs);
+	}
+	c->npending = 0;
+	c->npending_ips = 0;
+	return err;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 {
 	int n = ring_buffer__consume(c->new_stacks);
-	return n < 0 ? n : 0;
+	if (n < 0)
+		return n;
+	if (c->tables && monotonic_ns() >= c->next_rescan_ns) {
+		/* Mappings no sideband record told of (a dlopen before recording started...). */
+		unwind_maps_rescan(c->tables);
+		c->next_rescan_ns = monotonic_ns() + RESCAN_EVERY_NS;
+	}
+	return deliver_copies(c, sink);
+}
+
+enum cpuprof_unwind cpuprof_unwind_mode(const struct cpuprof *c)
+{
+	return c->unwind;
+}
+
+int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->copies) {
+		struct copy_unwind_stats cs;
+		copy_unwinder_stats(c->copies, &cs);
+		out->samples = cs.samples;
+		out->complete = cs.complete;
+		out->truncated = cs.truncated;
+		out->none = cs.none;
+		return 0;
+	}
+	if (!c->tables)
+		return -ENOTSUP;
+	uint64_t n[UNWIND_STAT_NR];
+	int err = unwind_maps_read_counters(c->tables, n);
+	if (err)
+		return err;
+	out->samples = n[UNWIND_STAT_SAMPLES];
+	out->complete = n[UNWIND_BPF_END];
+	out->truncated = n[UNWIND_BPF_MAX];
+	out->none = n[UNWIND_BPF_NO_REGS];
+	out->partial = out->samples - out->complete - out->truncated - out->none;
+	struct unwind_maps_stats ms;
+	unwind_maps_get_stats(c->tables, &ms);
+	out->table_bytes = ms.table_bytes;
+	out->objects = ms.objects;
+	out->evictions = ms.evictions;
+	return 0;
 }
 
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
@@ -296,7 +489,7 @@ int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 	struct timespec ts = {0, 2 * 1000 * 1000};
 	nanosleep(&ts, NULL);
 	/* Every stack the idle map's counts refer to was sent before they were counted. */
-	int err = cpuprof_poll(c);
+	int err = cpuprof_poll(c, sink);
 	if (err)
 		return err;
 	struct bpf_map *map = idle ? c->skel->maps.counts1 : c->skel->maps.counts0;
@@ -341,6 +534,10 @@ void cpuprof_close(struct cpuprof *c)
 			if (c->event_fds[cpu] > 0)
 				close(c->event_fds[cpu]);
 	ring_buffer__free(c->new_stacks);
+	unwind_maps_free(c->tables);
+	copy_unwinder_free(c->copies);
+	free(c->pending);
+	free(c->pending_ips);
 	cpuprof_bpf__destroy(c->skel);
 	intern_free(&c->stack_ids);
 	free(c->event_fds);

@@ -6,8 +6,24 @@
 #include <linux/types.h> /* the BPF side gets these from vmlinux.h */
 #endif
 
+#include "collect/unwind.h"
+
 #define CPUPROF_COMM_LEN 16
 #define CPUPROF_MAX_DEPTH 127
+
+/* How user stacks are walked (rodata unwind_mode). */
+enum cpuprof_unwind {
+	CPUPROF_UNWIND_FP,    /* frame pointers, bpf_get_stack */
+	CPUPROF_UNWIND_DWARF, /* CFI tables in maps (collect/unwind.bpf.h), frame pointers where
+				 none */
+	CPUPROF_UNWIND_COPY, /* registers and stack bytes to user space, unwound there with libdw */
+};
+
+/* Records of the ring buffer: a new stack, or (copy mode) one sample's copied user stack. */
+enum cpuprof_record {
+	CPUPROF_REC_STACK = 0,
+	CPUPROF_REC_COPY = 1,
+};
 
 /* Stacks are known by a 64-bit hash of their addresses (0 = no stack). A stack-trace map
  * would be simpler, but its bucket collisions silently drop whole stacks. The kernel remembers
@@ -16,11 +32,23 @@
 struct cpuprof_stack {
 	__u64 hash;
 	__u32 depth;
-	__u32 pad;
+	__u32 type;		      /* CPUPROF_REC_STACK */
 	__u64 ips[CPUPROF_MAX_DEPTH]; /* the first depth entries are sent */
 };
 
-#define CPUPROF_STACK_HEADER 16 /* hash, depth, pad */
+#define CPUPROF_STACK_HEADER 16 /* hash, depth, type */
+
+/* Copy mode: one sample, sent whole (only copy.size bytes of the stack follow the header). */
+struct cpuprof_copy {
+	__u64 kernel_stack; /* hash, 0 when none */
+	__u32 depth;	    /* 0: keeps the record's header like a stack's */
+	__u32 type;	    /* CPUPROF_REC_COPY */
+	__u32 pid, tid;
+	char comm[CPUPROF_COMM_LEN];
+	struct unwind_copy copy;
+};
+
+#define CPUPROF_COPY_HEADER (sizeof(struct cpuprof_copy) - UNWIND_COPY_MAX)
 
 struct cpuprof_key {
 	__u32 pid; /* tgid */
@@ -37,6 +65,7 @@ enum cpuprof_stat {
 	CPUPROF_STAT_USTACK_FAILED,
 	CPUPROF_STAT_COUNTS_FULL, /* aggregation hash full: sample lost */
 	CPUPROF_STAT_STACKS_LOST, /* ring buffer full: a new stack could not be sent */
+	CPUPROF_STAT_COPIES_LOST, /* copy mode: ring buffer full, the sample is lost */
 	CPUPROF_STAT_NR,
 };
 

@@ -12,19 +12,43 @@
 
 struct cpuprof;
 
-/* filter: only processes added with cpuprof_add_target (and their children) are sampled. */
-int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev, bool filter, bool kernel,
-		 bool user);
-int cpuprof_add_target(struct cpuprof *c, uint32_t tgid);
+struct cpuprof_options {
+	bool filter; /* only processes added with cpuprof_add_target (and their children) */
+	bool kernel, user;
+	enum cpuprof_unwind unwind;
+	bool unwind_fallback; /* DWARF unavailable: frame pointers, with a warning, not an error */
+	uint32_t copy_bytes;  /* copy mode: stack bytes per sample (multiple of 512, <= 16384) */
+};
+
+int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
+		 const struct cpuprof_options *o);
+/* A process to sample (with filter); with DWARF unwinding, tables are loaded for it unless
+ * it is a command not yet exec'd (then cpuprof_process_changed once it has). */
+int cpuprof_add_target(struct cpuprof *c, uint32_t tgid, bool load_tables);
+/* -a with DWARF unwinding: tables for every process now running. */
+int cpuprof_add_all_processes(struct cpuprof *c);
+/* The process exec'd, mapped code or was born: its tables (or copy-mode view) are stale. */
+void cpuprof_process_changed(struct cpuprof *c, int pid);
 int cpuprof_start(struct cpuprof *c);
 int cpuprof_stop(struct cpuprof *c);
-/* Takes in the new stacks the kernel sent (often, so its ring buffer never fills). */
-int cpuprof_poll(struct cpuprof *c);
+/* Takes in the new stacks the kernel sent (often, so its ring buffer never fills), and in copy
+ * mode unwinds the copied samples into the sink; keeps DWARF tables current. */
+int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink);
 /* Moves what the kernel aggregated so far into the sink; safe while sampling continues. */
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink);
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR]);
 /* Bytes copied from the kernel so far (new stacks + counts). */
 uint64_t cpuprof_bytes_read(const struct cpuprof *c);
+
+/* How user stacks were unwound (dwarf and copy modes), for the final summary. */
+struct cpuprof_unwind_stats {
+	uint64_t samples, complete, truncated, partial, none;
+	uint64_t table_bytes, objects, evictions;
+};
+/* The unwinding in use (DWARF may have fallen back to frame pointers). */
+enum cpuprof_unwind cpuprof_unwind_mode(const struct cpuprof *c);
+/* -ENOTSUP in frame-pointer mode. */
+int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out);
 void cpuprof_close(struct cpuprof *c);
 
 #endif

@@ -34,6 +34,8 @@ struct perf_sampler {
 	struct perf_batch batch;
 	struct perf_record_counts counts;
 	uint64_t bytes_read;
+	void (*on_sideband)(void *arg, const struct perf_event_header *h);
+	void *on_sideband_arg;
 	struct thread_name *threads; /* open addressing by tid; tid 0 = empty slot */
 	size_t nthreads, threads_cap;
 };
@@ -256,6 +258,13 @@ static int ioctl_all(struct perf_sampler *s, unsigned long req)
 	return 0;
 }
 
+void perf_sampler_on_sideband(struct perf_sampler *s,
+			      void (*fn)(void *arg, const struct perf_event_header *h), void *arg)
+{
+	s->on_sideband = fn;
+	s->on_sideband_arg = arg;
+}
+
 int perf_sampler_enable(struct perf_sampler *s)
 {
 	return ioctl_all(s, PERF_EVENT_IOC_ENABLE);
@@ -275,6 +284,8 @@ int perf_sampler_poll(struct perf_sampler *s, struct symbolizer *sym, struct sta
 	for (size_t i = 0; i < s->batch.nrecs; i++) {
 		const struct perf_event_header *h = s->batch.recs[i].hdr;
 		track_thread(s, h);
+		if (s->on_sideband && h->type != PERF_RECORD_SAMPLE)
+			s->on_sideband(s->on_sideband_arg, h);
 		if (perf_record_sideband(sym, h, &s->counts) != 1 || !sink)
 			continue;
 		struct perf_sample smp;

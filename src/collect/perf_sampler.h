@@ -18,6 +18,10 @@ struct perf_sampler;
  * threads and children to come, or the whole system). */
 int perf_sampler_open(struct perf_sampler **out, const struct sampling_event *ev,
 		      const struct target *t, bool kernel_chain, bool user_chain);
+/* fn sees every sideband record (not samples) as it is applied, for collectors that track
+ * processes too. */
+void perf_sampler_on_sideband(struct perf_sampler *s,
+			      void (*fn)(void *arg, const struct perf_event_header *h), void *arg);
 int perf_sampler_enable(struct perf_sampler *s);
 int perf_sampler_disable(struct perf_sampler *s);
 /* Reads everything pending, in time order: sideband into sym, samples into sink. */

@@ -15,8 +15,11 @@
 #include "collect/stack_sink.h"
 #include "format/output.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define POLL_NS (100 * 1000 * 1000L)
+#define STARTUP_NS (500 * 1000 * 1000ULL)
+#define STARTUP_POLL_NS (10 * 1000 * 1000L)
 /* The kernel's counts are moved to user space this often, or sooner once this many samples
  * were counted, so its maps never fill (they hold 65536 distinct stacks) and reading them
  * stays rare. */
@@ -38,6 +41,8 @@ void recorder_default_options(struct recorder_options *o)
 	o->sampling.user = true;
 	target_init(&o->target);
 	o->mode = RECORD_MODE_BPF;
+	o->unwind = RECORD_UNWIND_AUTO;
+	o->copy_bytes = 8192; /* perf --call-graph dwarf's default */
 }
 
 /* KILN_DEBUG: CPU time each phase of a recording costs kiln itself. */
@@ -68,6 +73,8 @@ struct session {
 	struct stack_sink sink;
 	struct perf_sampler *perf; /* perf mode: samples + sideband; bpf mode: sideband */
 	struct cpuprof *bpf;
+	int *changed; /* processes whose code changed since the last poll (unwinding) */
+	size_t nchanged, changed_cap;
 	uint64_t start_ns, stop_ns;
 	uint64_t lost, stack_failures;
 };
@@ -97,21 +104,65 @@ static bool may_fall_back(int err)
 	       err == -EOPNOTSUPP || err == -E2BIG;
 }
 
+static enum cpuprof_unwind bpf_unwind(const struct recorder_options *o)
+{
+	switch (o->unwind) {
+	case RECORD_UNWIND_FP:
+		return CPUPROF_UNWIND_FP;
+	case RECORD_UNWIND_COPY:
+		return CPUPROF_UNWIND_COPY;
+	default:
+		return o->sampling.user ? CPUPROF_UNWIND_DWARF : CPUPROF_UNWIND_FP;
+	}
+}
+
 static int open_bpf(struct session *s)
 {
 	struct recorder_options *o = s->opt;
 	struct target *t = &o->target;
-	int err =
-	    cpuprof_open(&s->bpf, &s->ev, !t->system_wide, o->sampling.kernel, o->sampling.user);
+	struct cpuprof_options co = {.filter = !t->system_wide,
+				     .kernel = o->sampling.kernel,
+				     .user = o->sampling.user,
+				     .unwind = bpf_unwind(o),
+				     .unwind_fallback = o->unwind == RECORD_UNWIND_AUTO,
+				     .copy_bytes = o->copy_bytes};
+	int err = cpuprof_open(&s->bpf, &s->ev, &co);
 	if (err)
 		return err;
 	if (t->child)
-		err = cpuprof_add_target(s->bpf, (uint32_t)t->child);
+		err = cpuprof_add_target(s->bpf, (uint32_t)t->child, false); /* still kiln's code */
 	for (size_t i = 0; !err && i < t->npids; i++)
-		err = cpuprof_add_target(s->bpf, (uint32_t)t->pids[i]);
+		err = cpuprof_add_target(s->bpf, (uint32_t)t->pids[i], true);
+	if (!err && t->system_wide)
+		err = cpuprof_add_all_processes(s->bpf);
 	if (err)
 		kiln_error("cannot set the BPF sampler's targets: %s", strerror(-err));
 	return err;
+}
+
+/* Sideband that changes where a process's code is: its unwind tables need a look. */
+static void note_code_change(void *arg, const struct perf_event_header *h)
+{
+	struct session *s = arg;
+	const uint32_t *ids = (const void *)(h + 1); /* pid first, in each of these records */
+	bool changed = h->type == PERF_RECORD_MMAP2 || h->type == PERF_RECORD_MMAP ||
+		       (h->type == PERF_RECORD_COMM && (h->misc & PERF_RECORD_MISC_COMM_EXEC)) ||
+		       (h->type == PERF_RECORD_FORK && ids[0] != ids[1]);
+	if (!changed || h->size < sizeof(*h) + 8)
+		return;
+	int pid = (int)ids[0];
+	for (size_t i = 0; i < s->nchanged; i++)
+		if (s->changed[i] == pid)
+			return;
+	if (!VEC_RESERVE(s->changed, s->changed_cap, s->nchanged + 1))
+		s->changed[s->nchanged++] = pid;
+}
+
+static void apply_code_changes(struct session *s)
+{
+	for (size_t i = 0; s->bpf && i < s->nchanged; i++)
+		cpuprof_process_changed(s->bpf, s->changed[i]);
+	s->nchanged = 0;
 }
 
 static int open_collectors(struct session *s)
@@ -127,8 +178,17 @@ static int open_collectors(struct session *s)
 			return err;
 		}
 	}
+	if (o->mode == RECORD_MODE_PERF &&
+	    (o->unwind == RECORD_UNWIND_DWARF || o->unwind == RECORD_UNWIND_COPY)) {
+		kiln_error("--unwind dwarf and copy work in bpf mode; perf mode follows frame "
+			   "pointers (--unwind fp)");
+		return -EINVAL;
+	}
 	const struct sampling_event *ev = o->mode == RECORD_MODE_PERF ? &s->ev : NULL;
-	return perf_sampler_open(&s->perf, ev, &o->target, o->sampling.kernel, o->sampling.user);
+	int err = perf_sampler_open(&s->perf, ev, &o->target, o->sampling.kernel, o->sampling.user);
+	if (!err && s->bpf && cpuprof_unwind_mode(s->bpf) != CPUPROF_UNWIND_FP)
+		perf_sampler_on_sideband(s->perf, note_code_change, s);
+	return err;
 }
 
 static int start_collectors(struct session *s)
@@ -196,8 +256,9 @@ static bool target_ended(struct session *s)
 static int collect(struct session *s, bool drain_bpf)
 {
 	int err = perf_sampler_poll(s->perf, s->sym, &s->sink);
+	apply_code_changes(s);
 	if (!err && s->bpf)
-		err = drain_bpf ? cpuprof_drain(s->bpf, &s->sink) : cpuprof_poll(s->bpf);
+		err = drain_bpf ? cpuprof_drain(s->bpf, &s->sink) : cpuprof_poll(s->bpf, &s->sink);
 	if (err)
 		kiln_error("reading samples failed: %s", strerror(-err));
 	return err;
@@ -211,9 +272,12 @@ static int record_loop(struct session *s)
 	uint64_t next_drain = s->start_ns + DRAIN_EVERY_NS, next_status = s->start_ns + 1000000000;
 	uint64_t next_drain_samples = DRAIN_AFTER_SAMPLES;
 	while (!stop_signal && !target_ended(s)) {
-		struct timespec ts = {0, POLL_NS};
+		/* A new command maps its libraries in its first moments: follow them closely so
+		 * its unwind tables are complete early. */
+		long poll_ns = now_ns() - s->start_ns < STARTUP_NS ? STARTUP_POLL_NS : POLL_NS;
+		struct timespec ts = {0, poll_ns};
 		uint64_t now = now_ns();
-		if (end && now + POLL_NS > end)
+		if (end && now + (uint64_t)poll_ns > end)
 			ts.tv_nsec = now >= end ? 0 : (long)(end - now);
 		nanosleep(&ts, NULL);
 		now = now_ns();
@@ -295,6 +359,30 @@ static uint64_t bytes_read(const struct session *s)
 	return s->bpf ? b + cpuprof_bytes_read(s->bpf) : b;
 }
 
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* How many user stacks were walked to their end: the question DWARF unwinding answers. */
+static void report_unwinding(struct session *s)
+{
+	struct cpuprof_unwind_stats u;
+	if (!s->bpf || cpuprof_unwind_stats(s->bpf, &u) || !u.samples)
+		return;
+	bool dwarf = cpuprof_unwind_mode(s->bpf) == CPUPROF_UNWIND_DWARF;
+	fprintf(stderr,
+		"kiln: user stacks (%s): %.1f%% fully unwound, %.1f%% truncated, %.1f%% partly, "
+		"%.1f%% not unwound",
+		dwarf ? "dwarf" : "copy", share(u.complete, u.samples),
+		share(u.truncated, u.samples), share(u.partial, u.samples),
+		share(u.none, u.samples));
+	if (dwarf)
+		fprintf(stderr, "; tables %.1f MiB for %llu objects",
+			(double)u.table_bytes / 1048576, (unsigned long long)u.objects);
+	fputc('\n', stderr);
+}
+
 static int finish(struct session *s, const char *path)
 {
 	struct kiln_profile *p = s->profile;
@@ -308,6 +396,7 @@ static int finish(struct session *s, const char *path)
 		kiln_warn("%llu samples were lost (a kernel buffer or map was full): sample less "
 			  "often (-F), or use --mode bpf",
 			  (unsigned long long)s->lost);
+	report_unwinding(s);
 	int err = output_write_profile(p, path, !s->opt->output);
 	if (err)
 		return err;
@@ -325,6 +414,7 @@ static void session_free(struct session *s)
 	cpuprof_close(s->bpf);
 	perf_sampler_close(s->perf);
 	stack_sink_free(&s->sink);
+	free(s->changed);
 	kiln_profile_free(s->profile);
 	symbolizer_free(s->sym);
 }
@@ -373,6 +463,8 @@ int recorder_run(struct recorder_options *o)
 	s.start_ns = now_ns();
 	if (t->child && (code = release_command(&s)))
 		goto out;
+	if (t->child && s.bpf)
+		cpuprof_process_changed(s.bpf, t->child); /* exec'd: its own code now */
 	code = 1;
 	int err = record_loop(&s);
 	s.stop_ns = now_ns();

@@ -9,6 +9,13 @@
 #include "collect/target.h"
 
 enum record_mode { RECORD_MODE_BPF, RECORD_MODE_PERF };
+/* auto: DWARF tables where they exist, frame pointers elsewhere (bpf mode), else fp. */
+enum record_unwind {
+	RECORD_UNWIND_AUTO,
+	RECORD_UNWIND_FP,
+	RECORD_UNWIND_DWARF,
+	RECORD_UNWIND_COPY
+};
 
 struct recorder_options {
 	struct sampling_config sampling;
@@ -17,7 +24,9 @@ struct recorder_options {
 	double duration; /* seconds, 0 = until the target ends or Ctrl-C */
 	enum record_mode mode;
 	bool mode_explicit; /* no silent fallback when the user chose the mode */
-	const char *output; /* NULL: kiln.folded + top functions on stdout */
+	enum record_unwind unwind;
+	unsigned copy_bytes; /* --unwind copy: user stack bytes per sample */
+	const char *output;  /* NULL: kiln.folded + top functions on stdout */
 	bool quiet;
 	bool timeline;
 };
