@@ -99,7 +99,7 @@ struct pd_reader {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail_at(const struct pd_reader *r, size_t off,
-							   const char *fmt, ...)
+							 const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -165,7 +165,8 @@ static int read_file_attrs(struct pd_reader *r, uint64_t attr_size, const struct
 {
 	/* An entry is a perf_event_attr (of the size perf was built with) and an ids section. */
 	if (attr_size < PERF_ATTR_SIZE_VER0 + sizeof(struct pd_section) || attr_size > 4096)
-		return fail_at(r, 16, "expected an attribute entry size of at least %zu, found %" PRIu64,
+		return fail_at(r, 16,
+			       "expected an attribute entry size of at least %zu, found %" PRIu64,
 			       PERF_ATTR_SIZE_VER0 + sizeof(struct pd_section), attr_size);
 	if (!s->size || s->size % attr_size)
 		return fail_at(r, 24,
@@ -179,7 +180,8 @@ static int read_file_attrs(struct pd_reader *r, uint64_t attr_size, const struct
 			return err;
 		if (ids.size % 8)
 			return fail_at(r, off + attr_size - sizeof(ids),
-				       "expected sample ids of 8 bytes each, found %" PRIu64 " bytes",
+				       "expected sample ids of 8 bytes each, found %" PRIu64
+				       " bytes",
 				       ids.size);
 		err = add_attr(r, r->buf + off, attr_size - sizeof(ids), r->buf + ids.offset,
 			       ids.size / 8);
@@ -221,9 +223,15 @@ static void check_build_id(struct pd_reader *r, const char *path, const char *wa
 {
 	if (path[0] != '/')
 		return; /* [kernel.kallsyms], [vdso]: nothing on disk to compare */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking and regular files only: a recorded name may now be a FIFO or a device. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
 	char got[2 * 64 + 1] = "";
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -244,13 +252,14 @@ static int build_id_record(struct pd_reader *r, const struct perf_event_header *
 {
 	const uint8_t *b = (const uint8_t *)(h + 1);
 	if (h->size < sizeof(*h) + 4 + 24 + 1)
-		return fail_at(r, offset_of(r, h), "expected a build-id record of at least %zu bytes, "
-						   "found %u",
+		return fail_at(r, offset_of(r, h),
+			       "expected a build-id record of at least %zu bytes, "
+			       "found %u",
 			       sizeof(*h) + 4 + 24 + 1, h->size);
 	size_t idlen = h->misc & BUILD_ID_SIZE_MISC ? b[4 + 20] : 20;
 	if (idlen > 20)
-		return fail_at(r, offset_of(r, h), "expected a build id of at most 20 bytes, found %zu",
-			       idlen);
+		return fail_at(r, offset_of(r, h),
+			       "expected a build id of at most 20 bytes, found %zu", idlen);
 	char hex[41];
 	for (size_t i = 0; i < idlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", b[4 + i]);
@@ -422,8 +431,9 @@ static int apply_record(struct pd_reader *r, const struct perf_event_header *h)
 	track_comm(r, h);
 	int rc = perf_record_sideband(r->sym, h, &r->counts);
 	if (rc < 0)
-		return fail_at(r, offset_of(r, orig), "expected a whole record of type %u, found %u "
-						      "bytes",
+		return fail_at(r, offset_of(r, orig),
+			       "expected a whole record of type %u, found %u "
+			       "bytes",
 			       h->type, h->size);
 	return 0;
 }
@@ -468,8 +478,9 @@ static uint64_t record_time(const struct pd_reader *r, const struct perf_event_h
 static int queue_record(struct pd_reader *r, const struct perf_event_header *h)
 {
 	if (!r->nattrs)
-		return fail_at(r, offset_of(r, h),
-			       "expected the event attributes (HEADER_ATTR) before the first record");
+		return fail_at(
+		    r, offset_of(r, h),
+		    "expected the event attributes (HEADER_ATTR) before the first record");
 	if (!r->have_time)
 		return apply_record(r, h); /* no times to order by: file order, like perf */
 	if (VEC_RESERVE(r->queue, r->queue_cap, r->nqueue + 1))
@@ -498,10 +509,11 @@ static int pipe_attr(struct pd_reader *r, const struct perf_event_header *h)
 	if (body >= 8)
 		memcpy(&attr_size, b + 4, 4);
 	if (attr_size < PERF_ATTR_SIZE_VER0 || attr_size > body || (body - attr_size) % 8)
-		return fail_at(r, offset_of(r, h),
-			       "expected an attribute of at least %d bytes and its ids in a %zu-byte "
-			       "record, found attribute size %u",
-			       PERF_ATTR_SIZE_VER0, body, attr_size);
+		return fail_at(
+		    r, offset_of(r, h),
+		    "expected an attribute of at least %d bytes and its ids in a %zu-byte "
+		    "record, found attribute size %u",
+		    PERF_ATTR_SIZE_VER0, body, attr_size);
 	return add_attr(r, b, attr_size, b + attr_size, (body - attr_size) / 8);
 }
 
@@ -523,8 +535,9 @@ static int perf_own_record(struct pd_reader *r, const struct perf_event_header *
 		/* Their data follows the record: a u32 size (tracing data), a u64 (aux). */
 		uint64_t size = 0;
 		if (body < (h->type == REC_AUXTRACE ? 8u : 4u))
-			return fail_at(r, offset_of(r, h), "expected the size of the data that "
-							   "follows the record");
+			return fail_at(r, offset_of(r, h),
+				       "expected the size of the data that "
+				       "follows the record");
 		memcpy(&size, b, h->type == REC_AUXTRACE ? 8 : 4);
 		*skip = size;
 		return 0;
@@ -555,9 +568,9 @@ static int read_records(struct pd_reader *r, size_t start, size_t end)
 				       end - at);
 		memcpy(&h, r->buf + at, sizeof(h));
 		if (h.size < sizeof(h) || h.size > end - at)
-			return fail_at(r, at,
-				       "expected a record of 8 to %zu bytes, found size %u (type %u)",
-				       end - at, h.size, h.type);
+			return fail_at(
+			    r, at, "expected a record of 8 to %zu bytes, found size %u (type %u)",
+			    end - at, h.size, h.type);
 		const struct perf_event_header *rec = (const void *)(r->buf + at);
 		uint64_t skip = 0;
 		int err = h.type >= REC_HEADER_ATTR ? perf_own_record(r, rec, &skip)
@@ -597,8 +610,9 @@ static int read_file_mode(struct pd_reader *r)
 static int read_perfdata(struct pd_reader *r)
 {
 	if (r->len < PIPE_HEADER_SIZE)
-		return fail_at(r, r->len, "expected a perf.data header (PERFILE2), the file has %zu "
-					  "bytes",
+		return fail_at(r, r->len,
+			       "expected a perf.data header (PERFILE2), the file has %zu "
+			       "bytes",
 			       r->len);
 	uint64_t magic = get_u64(r->buf), size = get_u64(r->buf + 8);
 	if (magic == PERF_MAGIC2_SWAPPED)
@@ -610,7 +624,8 @@ static int read_perfdata(struct pd_reader *r)
 		return read_records(r, PIPE_HEADER_SIZE, r->len);
 	}
 	if (size != FILE_HEADER_SIZE)
-		return fail_at(r, 8, "expected a header size of %d (file) or %d (pipe), found %" PRIu64,
+		return fail_at(r, 8,
+			       "expected a header size of %d (file) or %d (pipe), found %" PRIu64,
 			       FILE_HEADER_SIZE, PIPE_HEADER_SIZE, size);
 	return read_file_mode(r);
 }
@@ -628,7 +643,8 @@ static void report(struct pd_reader *r)
 		kiln_warn("%s: perf lost %" PRIu64 " samples while recording", r->name,
 			  r->counts.lost);
 	if (r->build_id_mismatch)
-		kiln_warn("%s: %" PRIu64 " of %" PRIu64 " recorded binaries changed since (build id "
+		kiln_warn("%s: %" PRIu64 " of %" PRIu64
+			  " recorded binaries changed since (build id "
 			  "differs), e.g. %s: their frames may be misnamed",
 			  r->name, r->build_id_mismatch, r->build_ids, r->mismatch_example);
 }
