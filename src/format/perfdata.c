@@ -68,7 +68,10 @@ struct pd_rec {
 	const struct perf_event_header *h;
 	uint64_t time;
 	size_t seq;
+	size_t off; /* in the file */
 };
+
+struct pd_chunk;
 
 struct pd_reader {
 	const char *name;
@@ -96,6 +99,8 @@ struct pd_reader {
 	bool have_time;
 	uint64_t *scratch; /* an aligned copy of a record that is not 8-byte aligned */
 	size_t scratch_cap;
+	struct pd_chunk *chunks; /* aligned copies of records (see aligned_record) */
+	size_t cur_off;		 /* offset of the record being applied */
 };
 
 __attribute__((format(printf, 3, 4))) static int fail_at(const struct pd_reader *r, size_t off,
@@ -110,9 +115,12 @@ __attribute__((format(printf, 3, 4))) static int fail_at(const struct pd_reader 
 	return -EINVAL;
 }
 
+/* The file offset of a pointer into the file, or, for a record copied to be aligned, the
+ * offset of the record being applied. */
 static size_t offset_of(const struct pd_reader *r, const void *at)
 {
-	return (size_t)((const uint8_t *)at - r->buf);
+	uintptr_t a = (uintptr_t)at, b = (uintptr_t)r->buf;
+	return a >= b && a - b < r->len ? (size_t)(a - b) : r->cur_off;
 }
 
 static uint64_t get_u64(const uint8_t *p)
@@ -247,25 +255,26 @@ static void check_build_id(struct pd_reader *r, const char *path, const char *wa
 }
 
 /* One build-id record: header, pid, 24 bytes of id (its size in byte 20 when misc says so),
- * the file name. */
-static int build_id_record(struct pd_reader *r, const struct perf_event_header *h)
+ * the file name. rec may be unaligned (feature sections sit anywhere). */
+static int build_id_record(struct pd_reader *r, const uint8_t *rec)
 {
-	const uint8_t *b = (const uint8_t *)(h + 1);
-	if (h->size < sizeof(*h) + 4 + 24 + 1)
-		return fail_at(r, offset_of(r, h),
-			       "expected a build-id record of at least %zu bytes, "
-			       "found %u",
-			       sizeof(*h) + 4 + 24 + 1, h->size);
-	size_t idlen = h->misc & BUILD_ID_SIZE_MISC ? b[4 + 20] : 20;
+	struct perf_event_header h;
+	memcpy(&h, rec, sizeof(h));
+	const uint8_t *b = rec + sizeof(h);
+	if (h.size < sizeof(h) + 4 + 24 + 1)
+		return fail_at(r, offset_of(r, rec),
+			       "expected a build-id record of at least %zu bytes, found %u",
+			       sizeof(h) + 4 + 24 + 1, h.size);
+	size_t idlen = h.misc & BUILD_ID_SIZE_MISC ? b[4 + 20] : 20;
 	if (idlen > 20)
-		return fail_at(r, offset_of(r, h),
+		return fail_at(r, offset_of(r, rec),
 			       "expected a build id of at most 20 bytes, found %zu", idlen);
 	char hex[41];
 	for (size_t i = 0; i < idlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", b[4 + i]);
 	hex[2 * idlen] = 0;
 	const char *name = (const char *)b + 4 + 24;
-	size_t room = h->size - sizeof(*h) - 4 - 24;
+	size_t room = h.size - sizeof(h) - 4 - 24;
 	char path[4096];
 	size_t n = strnlen(name, room);
 	if (n >= sizeof(path))
@@ -290,7 +299,7 @@ static int read_build_ids(struct pd_reader *r, const uint8_t *at, size_t len)
 			return fail_at(r, offset_of(r, at),
 				       "expected a build-id record of at most %zu bytes, found %u",
 				       (size_t)(end - at), h.size);
-		int err = build_id_record(r, (const struct perf_event_header *)at);
+		int err = build_id_record(r, at);
 		if (err)
 			return err;
 		at += h.size;
@@ -455,7 +464,7 @@ static int flush_queue(struct pd_reader *r, uint64_t limit, bool flush_all)
 	size_t i = 0;
 	int err = 0;
 	for (; i < r->nqueue && !err && (flush_all || r->queue[i].time <= limit); i++)
-		err = apply_record(r, r->queue[i].h);
+		r->cur_off = r->queue[i].off, err = apply_record(r, r->queue[i].h);
 	memmove(r->queue, r->queue + i, (r->nqueue - i) * sizeof(*r->queue));
 	r->nqueue -= i;
 	return err;
@@ -486,7 +495,7 @@ static int queue_record(struct pd_reader *r, const struct perf_event_header *h)
 	if (VEC_RESERVE(r->queue, r->queue_cap, r->nqueue + 1))
 		return -ENOMEM;
 	uint64_t t = record_time(r, h);
-	r->queue[r->nqueue++] = (struct pd_rec){h, t, r->seq++};
+	r->queue[r->nqueue++] = (struct pd_rec){h, t, r->seq++, r->cur_off};
 	if (t > r->round_max)
 		r->round_max = t;
 	return 0;
@@ -527,7 +536,7 @@ static int perf_own_record(struct pd_reader *r, const struct perf_event_header *
 	case REC_HEADER_ATTR:
 		return pipe_attr(r, h);
 	case REC_HEADER_BUILD_ID:
-		return build_id_record(r, h);
+		return build_id_record(r, (const uint8_t *)h);
 	case REC_FINISHED_ROUND:
 		return finished_round(r);
 	case REC_HEADER_TRACING_DATA:
@@ -558,6 +567,36 @@ static int perf_own_record(struct pd_reader *r, const struct perf_event_header *
 	}
 }
 
+/* Records are read as kernel structs, 8-byte aligned; perf's own records need not be a
+ * multiple of 8 long (a pipe's HEADER_FEATURE), which shifts every record after them. Those
+ * are copied into chunks that stay put until the end (queued records point into them). */
+struct pd_chunk {
+	struct pd_chunk *next;
+	size_t used, cap; /* in u64 words */
+	uint64_t words[];
+};
+
+static const struct perf_event_header *aligned_record(struct pd_reader *r, const uint8_t *at,
+						      size_t size)
+{
+	if ((uintptr_t)at % 8 == 0)
+		return (const struct perf_event_header *)at;
+	size_t words = (size + 7) / 8;
+	struct pd_chunk *c = r->chunks;
+	if (!c || c->cap - c->used < words) {
+		size_t cap = words > 65536 ? words : 65536;
+		c = malloc(sizeof(*c) + cap * 8);
+		if (!c)
+			return NULL;
+		*c = (struct pd_chunk){r->chunks, 0, cap};
+		r->chunks = c;
+	}
+	uint64_t *dst = c->words + c->used;
+	memcpy(dst, at, size);
+	c->used += words;
+	return (const struct perf_event_header *)dst;
+}
+
 static int read_records(struct pd_reader *r, size_t start, size_t end)
 {
 	size_t at = start;
@@ -571,7 +610,10 @@ static int read_records(struct pd_reader *r, size_t start, size_t end)
 			return fail_at(
 			    r, at, "expected a record of 8 to %zu bytes, found size %u (type %u)",
 			    end - at, h.size, h.type);
-		const struct perf_event_header *rec = (const void *)(r->buf + at);
+		r->cur_off = at;
+		const struct perf_event_header *rec = aligned_record(r, r->buf + at, h.size);
+		if (!rec)
+			return -ENOMEM;
 		uint64_t skip = 0;
 		int err = h.type >= REC_HEADER_ATTR ? perf_own_record(r, rec, &skip)
 						    : queue_record(r, rec);
@@ -649,7 +691,35 @@ static void report(struct pd_reader *r)
 			  r->name, r->build_id_mismatch, r->build_ids, r->mismatch_example);
 }
 
+/* Where records start: after a pipe header, or at the data section of a file. */
+static size_t records_start(const uint8_t *buf, size_t len)
+{
+	if (len >= PIPE_HEADER_SIZE && get_u64(buf + 8) == PIPE_HEADER_SIZE)
+		return PIPE_HEADER_SIZE;
+	return len >= FILE_HEADER_SIZE ? (size_t)get_u64(buf + 40) : 0;
+}
+
+static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name);
+
 int perfdata_read_buffer(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name)
+{
+	/* Records are read in place as kernel structs: 8-byte aligned, else from a copy. */
+	size_t start = records_start(buf, len);
+	if (((uintptr_t)buf + start) % 8 == 0)
+		return read_aligned(p, buf, len, name);
+	size_t shift = (8 - start % 8) % 8;
+	uint8_t *copy = malloc(len + shift + 1);
+	if (!copy) {
+		kiln_error("%s: out of memory reading perf.data", name);
+		return -ENOMEM;
+	}
+	memcpy(copy + shift, buf, len);
+	int err = read_aligned(p, copy + shift, len, name);
+	free(copy);
+	return err;
+}
+
+static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name)
 {
 	struct pd_reader r = {.name = name, .buf = buf, .len = len, .p = p, .kept_attr = -1};
 	intern_init(&r.tids);
@@ -673,6 +743,11 @@ int perfdata_read_buffer(struct kiln_profile *p, const uint8_t *buf, size_t len,
 	free(r.queue);
 	free(r.attrs);
 	free(r.scratch);
+	while (r.chunks) {
+		struct pd_chunk *next = r.chunks->next;
+		free(r.chunks);
+		r.chunks = next;
+	}
 	return err;
 }
 
