@@ -699,14 +699,21 @@ static size_t records_start(const uint8_t *buf, size_t len)
 	return len >= FILE_HEADER_SIZE ? (size_t)get_u64(buf + 40) : 0;
 }
 
-static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name);
+static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name,
+			struct symbolizer *sym);
 
 int perfdata_read_buffer(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name)
+{
+	return perfdata_read_buffer_sym(p, buf, len, name, NULL);
+}
+
+int perfdata_read_buffer_sym(struct kiln_profile *p, const uint8_t *buf, size_t len,
+			     const char *name, struct symbolizer *sym)
 {
 	/* Records are read in place as kernel structs: 8-byte aligned, else from a copy. */
 	size_t start = records_start(buf, len);
 	if (((uintptr_t)buf + start) % 8 == 0)
-		return read_aligned(p, buf, len, name);
+		return read_aligned(p, buf, len, name, sym);
 	size_t shift = (8 - start % 8) % 8;
 	uint8_t *copy = malloc(len + shift + 1);
 	if (!copy) {
@@ -714,16 +721,17 @@ int perfdata_read_buffer(struct kiln_profile *p, const uint8_t *buf, size_t len,
 		return -ENOMEM;
 	}
 	memcpy(copy + shift, buf, len);
-	int err = read_aligned(p, copy + shift, len, name);
+	int err = read_aligned(p, copy + shift, len, name, sym);
 	free(copy);
 	return err;
 }
 
-static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name)
+static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name,
+			struct symbolizer *sym)
 {
 	struct pd_reader r = {.name = name, .buf = buf, .len = len, .p = p, .kept_attr = -1};
 	intern_init(&r.tids);
-	r.sym = symbolizer_new();
+	r.sym = sym ? sym : symbolizer_new();
 	int err = r.sym ? read_perfdata(&r) : -ENOMEM;
 	if (!err && !r.sink_ready && r.nattrs)
 		err = init_sink(&r, &r.attrs[0]); /* no samples: an empty profile, with its types */
@@ -737,7 +745,8 @@ static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, 
 		kiln_error("%s: out of memory reading perf.data", name);
 	if (r.sink_ready)
 		stack_sink_free(&r.sink);
-	symbolizer_free(r.sym);
+	if (!sym)
+		symbolizer_free(r.sym);
 	intern_free(&r.tids);
 	free(r.comms);
 	free(r.queue);

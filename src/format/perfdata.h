@@ -14,5 +14,9 @@
 int perfdata_read_file(struct kiln_profile *p, const char *path);
 /* The same for a perf.data image in memory (file or pipe mode); name labels messages. */
 int perfdata_read_buffer(struct kiln_profile *p, const uint8_t *buf, size_t len, const char *name);
+/* The same with the caller's symbolizer (tests and fuzzing give one with few kernel symbols). */
+struct symbolizer;
+int perfdata_read_buffer_sym(struct kiln_profile *p, const uint8_t *buf, size_t len,
+			     const char *name, struct symbolizer *sym);
 
 #endif
