@@ -636,7 +636,7 @@ static int read_file_mode(struct pd_reader *r)
 		return fail_at(r, r->len, "expected a perf.data header of %d bytes, the file ends",
 			       FILE_HEADER_SIZE);
 	uint64_t attr_size = get_u64(r->buf + 16);
-	struct pd_section attrs, data;
+	struct pd_section attrs = {0, 0}, data = {0, 0};
 	int err = read_section(r, 24, &attrs, "attribute");
 	if (!err)
 		err = read_section(r, 40, &data, "data");
