@@ -192,7 +192,8 @@ size_t kiln_profile_nlocations(const struct kiln_profile *p)
 
 const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p, const struct kiln_sample *s)
 {
-	return p->stack_locs + s->first_loc;
+	/* No stack has a frame yet: there is no array to point into. */
+	return p->stack_locs ? p->stack_locs + s->first_loc : NULL;
 }
 
 /* The column magnitudes after adding values, or -EOVERFLOW. */

@@ -34,14 +34,14 @@ cut_every() { # SRC STEP EXT: every prefix of SRC whose length is a multiple of 
 
 # gzip knows its length: every truncation of a gzipped pprof must fail.
 before=$accepted
-cut_every "$corpus/pprof/stacks.pb.gz" 6 .pb.gz
+cut_every "$corpus/pprof/stacks.pb.gz" 9 .pb.gz
 check "every truncation of a gzipped pprof is rejected" [ $accepted -eq $before ]
 # Raw protobuf has no end marker: a cut between fields can still be a valid profile, but one
 # that fails must say where and what it expected.
 for f in stacks.pb go-cpu.pb; do cut_every "$corpus/pprof/$f" 29 .pprof; done
 cut_every "$corpus/pprof/go-heap.pb" 97 .pprof
 for f in stacks.folded annot.folded diff.folded; do cut_every "$corpus/folded/$f" 13 .folded; done
-for i in $(seq 1 8); do
+for i in $(seq 1 6); do
 	head -c $((RANDOM % 2000 + 1)) /dev/urandom >"$TMP/rand$i.pb.gz"; try "$TMP/rand$i.pb.gz"
 	head -c $((RANDOM % 2000 + 1)) /dev/urandom >"$TMP/rand$i.pprof"; try "$TMP/rand$i.pprof"
 	head -c $((RANDOM % 2000 + 1)) /dev/urandom >"$TMP/rand$i.folded"; try "$TMP/rand$i.folded"
@@ -53,7 +53,7 @@ printf 'a 9223372036854775807\nb 1\n' >"$TMP/sum.folded"; try "$TMP/sum.folded"
 printf 'no perf script here\n' >"$TMP/text.perf-script"; try "$TMP/text.perf-script"
 echo "$rejected rejected, $accepted accepted (valid prefixes), $bad badly rejected"
 check "every rejection is one 'FILE:LINE:' or 'FILE: offset N:' line, no crash" [ $bad -eq 0 ]
-check "garbage was rejected at all" [ $rejected -ge 100 ]
+check "garbage was rejected at all" [ $rejected -ge 80 ]
 
 set +e
 "$KILN" convert "$TMP/rand1.pb.gz" -o "$TMP/out.folded" 2>/dev/null; rc=$?
