@@ -76,6 +76,7 @@ struct pending_copy {
 };
 
 static int on_new_stack(void *ctx, void *data, size_t size);
+static uint64_t monotonic_ns(void);
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -246,8 +247,11 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 
 void cpuprof_process_changed(struct cpuprof *c, int pid)
 {
-	if (c->tables)
-		unwind_maps_add_pid(c->tables, pid);
+	if (c->tables) {
+		int err = unwind_maps_add_pid(c->tables, pid);
+		kiln_debug("unwind tables of %d: %s at %.3f", pid, err ? strerror(-err) : "loaded",
+			   (double)monotonic_ns() / 1e9);
+	}
 	if (c->copies)
 		copy_unwinder_changed(c->copies, pid);
 }

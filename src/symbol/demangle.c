@@ -9,6 +9,7 @@ char *kiln_demangle(const char *sym)
 	 * plain C name, and some (short ones) it would "demangle" into nonsense. */
 	if (!sym || sym[0] != '_' || (sym[1] != 'Z' && sym[1] != 'R'))
 		return NULL;
-	/* Auto style tries Rust first (legacy Rust names are valid Itanium names too). */
-	return cplus_demangle(sym, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+	/* Auto style tries Rust first (legacy Rust names are valid Itanium names too). Return types
+	 * of template functions are dropped, as perf and pprof show them: "std::sort<...>(...)". */
+	return cplus_demangle(sym, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO | DMGL_RET_DROP);
 }
