@@ -339,6 +339,8 @@ int trace_syscalls_run(struct trace_opts *o)
 	if (!err) {
 		while (sc_tracer_poll(t, 0) > 0) /* what was emitted before the end */
 			;
+		if (!o->summary && !o->chrome)
+			put_lost(s, sc_tracer_lost(t)); /* losses after the last event */
 		if (o->summary) {
 			static struct sc_stat stats[SC_NR_MAX];
 			err = sc_tracer_summary(t, stats);
