@@ -314,6 +314,11 @@ static const struct xlat msg_flags[] = {
     X(MSG_NOSIGNAL), X(MSG_MORE),     X(MSG_CMSG_CLOEXEC), XEND,
 };
 
+static const struct xlat proto_names[] = {
+    X(IPPROTO_IP),   X(IPPROTO_ICMP),	X(IPPROTO_TCP), X(IPPROTO_UDP), X(IPPROTO_IPV6),
+    X(IPPROTO_SCTP), X(IPPROTO_ICMPV6), X(IPPROTO_RAW), XEND,
+};
+
 static const struct xlat sol_names[] = {X(SOL_SOCKET),	 X(IPPROTO_TCP), X(IPPROTO_IP),
 					X(IPPROTO_IPV6), X(IPPROTO_UDP), XEND};
 
@@ -405,6 +410,7 @@ enum arg_type {
 	A_MSGF,
 	A_SOL,
 	A_OCTAL,
+	A_PROTO, /* socket's protocol, named for AF_INET/AF_INET6 */
 };
 
 enum ret_type { R_INT, R_HEX, R_NONE, R_OCTAL };
@@ -471,7 +477,7 @@ static const struct sc_def defs[] = {
     S(nanosleep, R_INT, 0, A_TS_IN, A_PTR),
     S0(getpid, R_INT, 0),
     S(sendfile, R_INT, C_DESC | C_NET, A_FD, A_FD, A_PTR, A_UINT),
-    S(socket, R_INT, C_NET, A_AF, A_SOCKTYPE, A_INT),
+    S(socket, R_INT, C_NET, A_AF, A_SOCKTYPE, A_PROTO),
     S(connect, R_INT, C_NET, A_FD, A_SA_IN, A_UINT),
     S(accept, R_INT, C_NET, A_FD, A_SA_OUT, A_PTR),
     S(sendto, R_INT, C_NET, A_FD, A_BUF_IN, A_UINT, A_MSGF, A_SA_IN, A_UINT),
@@ -1130,6 +1136,11 @@ static bool put_arg(struct ctx *c, int i)
 			sc_text_puts(t, "0");
 		else
 			put_flags(t, msg_flags, v);
+		break;
+	case A_PROTO:
+		if ((c->ev->args[0] != AF_INET && c->ev->args[0] != AF_INET6) ||
+		    !put_enum(t, proto_names, v))
+			sc_text_printf(t, "%d", (int)v);
 		break;
 	case A_SOL:
 		if (!put_enum(t, sol_names, v))

@@ -90,7 +90,8 @@ static void text_call(struct stream *s, const struct sc_event *ev)
 {
 	struct sc_decoded *d = &s->d;
 	struct sc_text *l = &s->line;
-	if (s->prefix && ev->tid != (uint32_t)s->main_pid)
+	/* other threads are told apart even without -f: their calls interleave with the main one */
+	if ((s->prefix || s->main_pid) && ev->tid != (uint32_t)s->main_pid)
 		sc_text_printf(l, "[pid %5u] ", ev->tid);
 	if (s->o->tstamps)
 		put_tstamp(s, ev->ts);

@@ -81,3 +81,12 @@ ex = [e for e in ev if e["ph"] == "i" and e["name"] == "exit 0"]
 assert len(ex) == 2, ex
 print("ok: Chrome trace: %d slices on %d processes, %d exits" % (len(sl), len(pids), len(ex)))
 PY
+
+# struct sockaddr and protocol names, against strace on a refused TCP connection.
+pat='^(socket|connect)\('
+"$KILN" trace -e trace=socket,connect -o "$TMP/net.k" -- bash -c 'echo >/dev/tcp/127.0.0.1/9' 2>/dev/null || true
+strace -e trace=socket,connect -o "$TMP/net.s" bash -c 'echo >/dev/tcp/127.0.0.1/9' 2>/dev/null || true
+grep -E "$pat" "$TMP/net.k" | sed -E 's/ +(= [^=]*)$/ \1/' >"$TMP/net.k2"
+grep -E "$pat" "$TMP/net.s" | sed -E 's/ +(= [^=]*)$/ \1/' >"$TMP/net.s2"
+check "connect's sockaddr decoded as strace does: $(grep connect "$TMP/net.k2")" \
+	bash -c "[ -s '$TMP/net.k2' ] && diff '$TMP/net.s2' '$TMP/net.k2'"
