@@ -319,6 +319,13 @@ static const struct xlat proto_names[] = {
     X(IPPROTO_SCTP), X(IPPROTO_ICMPV6), X(IPPROTO_RAW), XEND,
 };
 
+static const struct xlat arch_prctl_codes[] = {
+    {0x1001, "ARCH_SET_GS"},	 {0x1002, "ARCH_SET_FS"},
+    {0x1003, "ARCH_GET_FS"},	 {0x1004, "ARCH_GET_GS"},
+    {0x1011, "ARCH_GET_CPUID"},	 {0x1012, "ARCH_SET_CPUID"},
+    {0x3001, "ARCH_CET_STATUS"}, XEND,
+};
+
 static const struct xlat sol_names[] = {X(SOL_SOCKET),	 X(IPPROTO_TCP), X(IPPROTO_IP),
 					X(IPPROTO_IPV6), X(IPPROTO_UDP), XEND};
 
@@ -411,6 +418,10 @@ enum arg_type {
 	A_SOL,
 	A_OCTAL,
 	A_PROTO, /* socket's protocol, named for AF_INET/AF_INET6 */
+	A_ARCHPRCTL,
+	A_RLIM_IN,   /* struct rlimit read at entry */
+	A_RLIM_OUT,  /* struct rlimit filled by the kernel */
+	A_CLONE_PTR, /* clone's pointers, named by strace only when their flag asks for them */
 };
 
 enum ret_type { R_INT, R_HEX, R_NONE, R_OCTAL };
@@ -492,7 +503,7 @@ static const struct sc_def defs[] = {
     S(socketpair, R_INT, C_NET, A_AF, A_SOCKTYPE, A_INT, A_PIPE_OUT),
     S(setsockopt, R_INT, C_NET, A_FD, A_SOL, A_INT, A_PTR, A_UINT),
     S(getsockopt, R_INT, C_NET, A_FD, A_SOL, A_INT, A_PTR, A_PTR),
-    S(clone, R_INT, C_PROC, A_CLONEF, A_PTR, A_PTR, A_PTR, A_HEX),
+    S(clone, R_INT, C_PROC, A_CLONEF, A_CLONE_PTR, A_CLONE_PTR, A_CLONE_PTR, A_CLONE_PTR),
     S0(fork, R_INT, C_PROC),
     S0(vfork, R_INT, C_PROC),
     S(execve, R_INT, C_FILE | C_PROC, A_PATH, A_ARGV, A_ENVP),
@@ -524,7 +535,8 @@ static const struct sc_def defs[] = {
     S(fchown, R_INT, C_DESC, A_FD, A_INT, A_INT),
     S(umask, R_OCTAL, 0, A_OCTAL),
     S(gettimeofday, R_INT, 0, A_PTR, A_PTR),
-    S(getrlimit, R_INT, 0, A_RLIMIT, A_PTR),
+    S(getrlimit, R_INT, 0, A_RLIMIT, A_RLIM_OUT),
+    S(setrlimit, R_INT, 0, A_RLIMIT, A_RLIM_IN),
     S(getrusage, R_INT, 0, A_INT, A_PTR),
     S(sysinfo, R_INT, 0, A_PTR),
     S0(getuid, R_INT, 0),
@@ -542,7 +554,7 @@ static const struct sc_def defs[] = {
     S(statfs, R_INT, C_FILE, A_PATH, A_PTR),
     S(fstatfs, R_INT, C_DESC, A_FD, A_PTR),
     S(prctl, R_INT, 0, A_INT, A_HEX, A_HEX, A_HEX, A_HEX),
-    S(arch_prctl, R_INT, 0, A_HEX, A_HEX),
+    S(arch_prctl, R_INT, 0, A_ARCHPRCTL, A_HEX),
     S0(gettid, R_INT, 0),
     S(tkill, R_INT, C_SIG, A_INT, A_SIG),
     S(futex, R_INT, 0, A_PTR, A_FUTEXOP, A_INT, A_PTR, A_PTR, A_INT),
@@ -582,13 +594,13 @@ static const struct sc_def defs[] = {
     S(dup3, R_INT, C_DESC, A_FD, A_FD, A_OFLAGS),
     S(pipe2, R_INT, C_DESC, A_PIPE_OUT, A_OFLAGS),
     S(accept4, R_INT, C_NET, A_FD, A_SA_OUT, A_PTR, A_HEX),
-    S(prlimit64, R_INT, 0, A_INT, A_RLIMIT, A_PTR, A_PTR),
+    S(prlimit64, R_INT, 0, A_INT, A_RLIMIT, A_RLIM_IN, A_RLIM_OUT),
     S(getrandom, R_INT, 0, A_BUF_OUT, A_UINT, A_HEX),
     S(memfd_create, R_INT, C_DESC, A_STR, A_HEX),
     S(execveat, R_INT, C_FILE | C_PROC | C_DESC, A_DIRFD, A_PATH, A_ARGV, A_ENVP, A_ATFLAGS),
     S(copy_file_range, R_INT, C_DESC, A_FD, A_PTR, A_FD, A_PTR, A_UINT, A_HEX),
     S(statx, R_INT, C_FILE | C_DESC, A_DIRFD, A_PATH, A_ATFLAGS, A_HEX, A_PTR),
-    S(rseq, R_INT, 0, A_PTR, A_UINT, A_HEX, A_HEX),
+    S(rseq, R_INT, 0, A_PTR, A_HEX, A_INT, A_HEX),
     S(clone3, R_INT, C_PROC, A_PTR, A_UINT),
     S(close_range, R_INT, C_DESC, A_FD, A_FD, A_HEX),
     S(openat2, R_INT, C_FILE | C_DESC, A_DIRFD, A_PATH, A_PTR, A_UINT),
@@ -690,6 +702,8 @@ static int cap_slot_of(const struct sc_def *d, int argi)
 		case A_PIPE_OUT:
 		case A_ARGV:
 		case A_STATUS_OUT:
+		case A_RLIM_IN:
+		case A_RLIM_OUT:
 			if (i == argi)
 				return slot < SC_NCAP ? slot : -1;
 			slot++;
@@ -746,6 +760,12 @@ void sc_fill_specs(struct sc_spec *specs, int n)
 				break;
 			case A_ARGV:
 				set_cap(sp, &slot, SC_CAP_ARGV_ENTER, i, 0, 0);
+				break;
+			case A_RLIM_IN:
+				set_cap(sp, &slot, SC_CAP_FIXED_ENTER, i, 0, sizeof(struct rlimit));
+				break;
+			case A_RLIM_OUT:
+				set_cap(sp, &slot, SC_CAP_FIXED_EXIT, i, 0, sizeof(struct rlimit));
 				break;
 			default:
 				break;
@@ -924,6 +944,55 @@ static void put_oflags(struct sc_text *t, uint64_t v)
 	}
 }
 
+static void put_rlim_value(struct sc_text *t, uint64_t v)
+{
+	if (v == RLIM64_INFINITY)
+		sc_text_puts(t, "RLIM64_INFINITY");
+	else if (v && v % 1024 == 0)
+		sc_text_printf(t, "%llu*1024", (unsigned long long)(v / 1024));
+	else
+		sc_text_printf(t, "%llu", (unsigned long long)v);
+}
+
+static void put_rlimit(struct sc_text *t, const char *data)
+{
+	uint64_t lim[2];
+	memcpy(lim, data, sizeof(lim));
+	sc_text_puts(t, "{rlim_cur=");
+	put_rlim_value(t, lim[0]);
+	sc_text_puts(t, ", rlim_max=");
+	put_rlim_value(t, lim[1]);
+	sc_text_putc(t, '}');
+}
+
+/* strace names clone's arguments on x86-64 (flags, stack, parent_tid, child_tid, tls) and
+ * shows the tid pointers and tls only when a flag makes the kernel use them. */
+static bool put_clone_ptr(struct ctx *c, int i)
+{
+	uint64_t flags = c->ev->args[0], v = c->ev->args[i];
+	switch (i) {
+	case 1:
+		sc_text_puts(c->t, "child_stack=");
+		break;
+	case 2:
+		if (!(flags & CLONE_PARENT_SETTID))
+			return false;
+		sc_text_puts(c->t, "parent_tid=");
+		break;
+	case 3:
+		if (!(flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)))
+			return false;
+		sc_text_puts(c->t, "child_tidptr=");
+		break;
+	default:
+		if (!(flags & CLONE_SETTLS))
+			return false;
+		sc_text_puts(c->t, "tls=");
+	}
+	put_ptr(c->t, v);
+	return true;
+}
+
 /* Returns false when the argument is not printed at all (open's mode without O_CREAT). */
 static bool put_arg(struct ctx *c, int i)
 {
@@ -1002,6 +1071,10 @@ static bool put_arg(struct ctx *c, int i)
 	}
 	case A_CLONEF: {
 		uint64_t sig = v & 0xff, rest = v & ~0xffULL;
+		if (i == 0) { /* strace prints clone's stack first, so flags come second */
+			put_clone_ptr(c, 1);
+			sc_text_puts(t, ", flags=");
+		}
 		if (rest)
 			put_flags(t, clone_flags, rest);
 		if (sig) {
@@ -1142,6 +1215,20 @@ static bool put_arg(struct ctx *c, int i)
 		    !put_enum(t, proto_names, v))
 			sc_text_printf(t, "%d", (int)v);
 		break;
+	case A_ARCHPRCTL:
+		if (!put_enum(t, arch_prctl_codes, v))
+			sc_text_printf(t, "%#llx", (unsigned long long)v);
+		break;
+	case A_RLIM_IN:
+	case A_RLIM_OUT:
+		if ((c->def->args[i] == A_RLIM_IN || !failed) && cap_of(c, i, &data, &len) &&
+		    len >= sizeof(struct rlimit))
+			put_rlimit(t, data);
+		else
+			put_ptr(t, v);
+		break;
+	case A_CLONE_PTR:
+		return i != 1 && put_clone_ptr(c, i); /* the stack went before the flags */
 	case A_SOL:
 		if (!put_enum(t, sol_names, v))
 			sc_text_printf(t, "%d", (int)v);
