@@ -104,6 +104,18 @@ void sc_text_quote(struct sc_text *t, const char *s, size_t len, int max, bool m
 		sc_text_puts(t, "...");
 }
 
+/* strace's hex quoting, for data it always shows as bytes ("\\xa8\\xe0"). */
+static void quote_hex(struct sc_text *t, const char *s, size_t len, int max, bool more)
+{
+	size_t shown = max >= 0 && len > (size_t)max ? (size_t)max : len;
+	sc_text_putc(t, '"');
+	for (size_t i = 0; i < shown; i++)
+		sc_text_printf(t, "\\x%02x", (unsigned char)s[i]);
+	sc_text_putc(t, '"');
+	if (shown < len || more)
+		sc_text_puts(t, "...");
+}
+
 void sc_text_json(struct sc_text *t, const char *s, size_t len)
 {
 	sc_text_putc(t, '"');
@@ -174,12 +186,12 @@ static const struct xlat open_flags[] = {
     X(O_ASYNC),
     X(O_DIRECT),
     {KO_LARGEFILE, "O_LARGEFILE"},
-    X(O_TMPFILE),
-    X(O_DIRECTORY),
     X(O_NOFOLLOW),
     X(O_NOATIME),
     X(O_CLOEXEC),
     X(O_PATH),
+    X(O_TMPFILE), /* before O_DIRECTORY, whose bit it includes; strace's order */
+    X(O_DIRECTORY),
     XEND,
 };
 
@@ -249,7 +261,7 @@ static const struct xlat socktype_names[] = {
     X(SOCK_STREAM),    X(SOCK_DGRAM),  X(SOCK_RAW), X(SOCK_RDM),
     X(SOCK_SEQPACKET), X(SOCK_PACKET), XEND,
 };
-static const struct xlat sock_flags[] = {X(SOCK_NONBLOCK), X(SOCK_CLOEXEC), XEND};
+static const struct xlat sock_flags[] = {X(SOCK_CLOEXEC), X(SOCK_NONBLOCK), XEND};
 
 static const struct xlat futex_ops[] = {
     X(FUTEX_WAIT),	     X(FUTEX_WAKE),	   X(FUTEX_FD),
@@ -314,8 +326,45 @@ static const struct xlat msg_flags[] = {
     X(MSG_NOSIGNAL), X(MSG_MORE),     X(MSG_CMSG_CLOEXEC), XEND,
 };
 
-static const struct xlat sol_names[] = {X(SOL_SOCKET),	 X(IPPROTO_TCP), X(IPPROTO_IP),
-					X(IPPROTO_IPV6), X(IPPROTO_UDP), XEND};
+static const struct xlat proto_names[] = {
+    X(IPPROTO_IP),   X(IPPROTO_ICMP),	X(IPPROTO_TCP), X(IPPROTO_UDP), X(IPPROTO_IPV6),
+    X(IPPROTO_SCTP), X(IPPROTO_ICMPV6), X(IPPROTO_RAW), XEND,
+};
+
+static const struct xlat arch_prctl_codes[] = {
+    {0x1001, "ARCH_SET_GS"},	 {0x1002, "ARCH_SET_FS"},
+    {0x1003, "ARCH_GET_FS"},	 {0x1004, "ARCH_GET_GS"},
+    {0x1011, "ARCH_GET_CPUID"},	 {0x1012, "ARCH_SET_CPUID"},
+    {0x3001, "ARCH_CET_STATUS"}, XEND,
+};
+
+static const struct xlat grnd_flags[] = {
+    {1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}, XEND};
+
+static const struct xlat ioctl_names[] = {
+    {0x5401, "TCGETS"},	    {0x5402, "TCSETS"},
+    {0x5403, "TCSETSW"},    {0x5404, "TCSETSF"},
+    {0x540f, "TIOCGPGRP"},  {0x5410, "TIOCSPGRP"},
+    {0x5413, "TIOCGWINSZ"}, {0x5414, "TIOCSWINSZ"},
+    {0x541b, "FIONREAD"},   {0x5421, "FIONBIO"},
+    {0x5451, "FIOCLEX"},    {0x5450, "FIONCLEX"},
+    {0x5452, "FIOASYNC"},   XEND,
+};
+
+static const struct xlat statx_mask[] = {
+    {0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},
+    {0x2, "STATX_MODE"},	  {0x4, "STATX_NLINK"},
+    {0x8, "STATX_UID"},		  {0x10, "STATX_GID"},
+    {0x20, "STATX_ATIME"},	  {0x40, "STATX_MTIME"},
+    {0x80, "STATX_CTIME"},	  {0x100, "STATX_INO"},
+    {0x200, "STATX_SIZE"},	  {0x400, "STATX_BLOCKS"},
+    {0x800, "STATX_BTIME"},	  {0x1000, "STATX_MNT_ID"},
+    {0x2000, "STATX_DIOALIGN"},	  XEND,
+};
+
+static const struct xlat sol_names[] = {
+    {SOL_SOCKET, "SOL_SOCKET"}, {0, "SOL_IP"}, {6, "SOL_TCP"}, {17, "SOL_UDP"},
+    {41, "SOL_IPV6"},		XEND};
 
 /* ---- errno and signals ---- */
 
@@ -349,15 +398,96 @@ static const char *errno_text(int err)
 	return strerror(err);
 }
 
+/* Signal names as strace writes them: kernel numbering for real-time signals (glibc's SIGRTMIN
+ * is 34: it keeps two for itself), SIGIO rather than its alias SIGPOLL. */
+static const char *signal_abbrev(long sig)
+{
+	if (sig == SIGIO)
+		return "IO";
+	return sig > 0 && sig < 32 ? sigabbrev_np((int)sig) : NULL;
+}
+
 static void put_signal(struct sc_text *t, long sig)
 {
-	const char *abbrev = sig > 0 && sig < NSIG ? sigabbrev_np((int)sig) : NULL;
+	const char *abbrev = signal_abbrev(sig);
 	if (abbrev)
 		sc_text_printf(t, "SIG%s", abbrev);
-	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		sc_text_printf(t, "SIGRT_%ld", sig - SIGRTMIN);
+	else if (sig == 32)
+		sc_text_puts(t, "SIGRTMIN");
+	else if (sig > 32 && sig <= 64)
+		sc_text_printf(t, "SIGRT_%ld", sig - 32);
 	else
 		sc_text_printf(t, "%ld", sig);
+}
+
+/* The kernel's struct sigaction on x86-64 (glibc's has a different layout). */
+struct ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define KSA_RESTORER 0x04000000
+static const struct xlat sa_flags[] = {
+    {SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {SA_NOCLDWAIT, "SA_NOCLDWAIT"}, {SA_SIGINFO, "SA_SIGINFO"},
+    {KSA_RESTORER, "SA_RESTORER"},  {SA_ONSTACK, "SA_ONSTACK"},	    {SA_RESTART, "SA_RESTART"},
+    {SA_NODEFER, "SA_NODEFER"},	    {SA_RESETHAND, "SA_RESETHAND"}, XEND,
+};
+
+/* A signal's name as strace writes it inside sets: no SIG prefix, RTMIN, RT_n. */
+static void put_set_signal(struct sc_text *t, int sig)
+{
+	const char *abbrev = signal_abbrev(sig);
+	if (abbrev)
+		sc_text_puts(t, abbrev);
+	else if (sig == 32)
+		sc_text_puts(t, "RTMIN");
+	else if (sig > 32)
+		sc_text_printf(t, "RT_%d", sig - 32);
+	else
+		sc_text_printf(t, "%d", sig);
+}
+
+/* strace prints a mostly full set as the complement: ~[RTMIN RT_1]. */
+static void put_sigset(struct sc_text *t, uint64_t mask)
+{
+	bool invert = __builtin_popcountll(mask) > 32;
+	uint64_t m = invert ? ~mask : mask;
+	sc_text_puts(t, invert ? "~[" : "[");
+	bool first = true;
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(m >> (sig - 1) & 1))
+			continue;
+		if (!first)
+			sc_text_putc(t, ' ');
+		put_set_signal(t, sig);
+		first = false;
+	}
+	sc_text_putc(t, ']');
+}
+
+static void put_sigaction(struct sc_text *t, const char *data)
+{
+	struct ksigaction sa;
+	memcpy(&sa, data, sizeof(sa));
+	sc_text_puts(t, "{sa_handler=");
+	if (sa.handler == (uint64_t)(uintptr_t)SIG_DFL)
+		sc_text_puts(t, "SIG_DFL");
+	else if (sa.handler == (uint64_t)(uintptr_t)SIG_IGN)
+		sc_text_puts(t, "SIG_IGN");
+	else
+		sc_text_printf(t, "%#llx", (unsigned long long)sa.handler);
+	sc_text_puts(t, ", sa_mask=");
+	put_sigset(t, sa.mask);
+	sc_text_puts(t, ", sa_flags=");
+	if (sa.flags)
+		put_flags(t, sa_flags, sa.flags);
+	else
+		sc_text_puts(t, "0");
+	if (sa.flags & KSA_RESTORER)
+		sc_text_printf(t, ", sa_restorer=%#llx", (unsigned long long)sa.restorer);
+	sc_text_putc(t, '}');
 }
 
 /* ---- the syscall table ---- */
@@ -405,6 +535,21 @@ enum arg_type {
 	A_MSGF,
 	A_SOL,
 	A_OCTAL,
+	A_PROTO, /* socket's protocol, named for AF_INET/AF_INET6 */
+	A_ARCHPRCTL,
+	A_RLIM_IN,  /* struct rlimit read at entry */
+	A_RLIM_OUT, /* struct rlimit filled by the kernel */
+	A_RANDOM,   /* getrandom's bytes: strace shows them in hex */
+	A_GRND,
+	A_IOCTL,
+	A_FUTEX_REST, /* futex's arguments after val: which exist depends on the op */
+	A_STATX_FLAGS,
+	A_STATX_MASK,
+	A_STATX_OUT,
+	A_SIGACT_IN, /* struct sigaction, kernel layout */
+	A_SIGACT_OUT,
+	A_FCNTL_ARG, /* fcntl's third argument, by command */
+	A_CLONE_PTR, /* clone's pointers, named by strace only when their flag asks for them */
 };
 
 enum ret_type { R_INT, R_HEX, R_NONE, R_OCTAL };
@@ -450,10 +595,10 @@ static const struct sc_def defs[] = {
     S(mprotect, R_INT, C_MEM, A_PTR, A_UINT, A_PROT),
     S(munmap, R_INT, C_MEM, A_PTR, A_UINT),
     S(brk, R_HEX, C_MEM, A_PTR),
-    S(rt_sigaction, R_INT, C_SIG, A_SIG, A_PTR, A_PTR, A_UINT),
+    S(rt_sigaction, R_INT, C_SIG, A_SIG, A_SIGACT_IN, A_SIGACT_OUT, A_UINT),
     S(rt_sigprocmask, R_INT, C_SIG, A_SIGHOW, A_PTR, A_PTR, A_UINT),
     S0(rt_sigreturn, R_INT, C_SIG),
-    S(ioctl, R_INT, C_DESC, A_FD, A_HEX, A_PTR),
+    S(ioctl, R_INT, C_DESC, A_FD, A_IOCTL, A_PTR),
     S(pread64, R_INT, C_DESC, A_FD, A_BUF_OUT, A_UINT, A_INT),
     S(pwrite64, R_INT, C_DESC, A_FD, A_BUF_IN, A_UINT, A_INT),
     S(readv, R_INT, C_DESC, A_FD, A_PTR, A_INT),
@@ -471,7 +616,7 @@ static const struct sc_def defs[] = {
     S(nanosleep, R_INT, 0, A_TS_IN, A_PTR),
     S0(getpid, R_INT, 0),
     S(sendfile, R_INT, C_DESC | C_NET, A_FD, A_FD, A_PTR, A_UINT),
-    S(socket, R_INT, C_NET, A_AF, A_SOCKTYPE, A_INT),
+    S(socket, R_INT, C_NET, A_AF, A_SOCKTYPE, A_PROTO),
     S(connect, R_INT, C_NET, A_FD, A_SA_IN, A_UINT),
     S(accept, R_INT, C_NET, A_FD, A_SA_OUT, A_PTR),
     S(sendto, R_INT, C_NET, A_FD, A_BUF_IN, A_UINT, A_MSGF, A_SA_IN, A_UINT),
@@ -486,7 +631,7 @@ static const struct sc_def defs[] = {
     S(socketpair, R_INT, C_NET, A_AF, A_SOCKTYPE, A_INT, A_PIPE_OUT),
     S(setsockopt, R_INT, C_NET, A_FD, A_SOL, A_INT, A_PTR, A_UINT),
     S(getsockopt, R_INT, C_NET, A_FD, A_SOL, A_INT, A_PTR, A_PTR),
-    S(clone, R_INT, C_PROC, A_CLONEF, A_PTR, A_PTR, A_PTR, A_HEX),
+    S(clone, R_INT, C_PROC, A_CLONEF, A_CLONE_PTR, A_CLONE_PTR, A_CLONE_PTR, A_CLONE_PTR),
     S0(fork, R_INT, C_PROC),
     S0(vfork, R_INT, C_PROC),
     S(execve, R_INT, C_FILE | C_PROC, A_PATH, A_ARGV, A_ENVP),
@@ -494,7 +639,7 @@ static const struct sc_def defs[] = {
     S(wait4, R_INT, C_PROC, A_INT, A_STATUS_OUT, A_WAITOPT, A_PTR),
     S(kill, R_INT, C_PROC | C_SIG, A_INT, A_SIG),
     S(uname, R_INT, 0, A_PTR),
-    S(fcntl, R_INT, C_DESC, A_FD, A_FCNTL, A_HEX),
+    S(fcntl, R_INT, C_DESC, A_FD, A_FCNTL, A_FCNTL_ARG),
     S(flock, R_INT, C_DESC, A_FD, A_INT),
     S(fsync, R_INT, C_DESC, A_FD),
     S(fdatasync, R_INT, C_DESC, A_FD),
@@ -518,7 +663,8 @@ static const struct sc_def defs[] = {
     S(fchown, R_INT, C_DESC, A_FD, A_INT, A_INT),
     S(umask, R_OCTAL, 0, A_OCTAL),
     S(gettimeofday, R_INT, 0, A_PTR, A_PTR),
-    S(getrlimit, R_INT, 0, A_RLIMIT, A_PTR),
+    S(getrlimit, R_INT, 0, A_RLIMIT, A_RLIM_OUT),
+    S(setrlimit, R_INT, 0, A_RLIMIT, A_RLIM_IN),
     S(getrusage, R_INT, 0, A_INT, A_PTR),
     S(sysinfo, R_INT, 0, A_PTR),
     S0(getuid, R_INT, 0),
@@ -536,10 +682,10 @@ static const struct sc_def defs[] = {
     S(statfs, R_INT, C_FILE, A_PATH, A_PTR),
     S(fstatfs, R_INT, C_DESC, A_FD, A_PTR),
     S(prctl, R_INT, 0, A_INT, A_HEX, A_HEX, A_HEX, A_HEX),
-    S(arch_prctl, R_INT, 0, A_HEX, A_HEX),
+    S(arch_prctl, R_INT, 0, A_ARCHPRCTL, A_HEX),
     S0(gettid, R_INT, 0),
     S(tkill, R_INT, C_SIG, A_INT, A_SIG),
-    S(futex, R_INT, 0, A_PTR, A_FUTEXOP, A_INT, A_PTR, A_PTR, A_INT),
+    S(futex, R_INT, 0, A_PTR, A_FUTEXOP, A_INT, A_FUTEX_REST, A_FUTEX_REST, A_FUTEX_REST),
     S(sched_setaffinity, R_INT, 0, A_INT, A_UINT, A_PTR),
     S(sched_getaffinity, R_INT, 0, A_INT, A_UINT, A_PTR),
     S(getdents, R_INT, C_DESC, A_FD, A_PTR, A_UINT),
@@ -576,13 +722,16 @@ static const struct sc_def defs[] = {
     S(dup3, R_INT, C_DESC, A_FD, A_FD, A_OFLAGS),
     S(pipe2, R_INT, C_DESC, A_PIPE_OUT, A_OFLAGS),
     S(accept4, R_INT, C_NET, A_FD, A_SA_OUT, A_PTR, A_HEX),
-    S(prlimit64, R_INT, 0, A_INT, A_RLIMIT, A_PTR, A_PTR),
-    S(getrandom, R_INT, 0, A_BUF_OUT, A_UINT, A_HEX),
+    S(prlimit64, R_INT, 0, A_INT, A_RLIMIT, A_RLIM_IN, A_RLIM_OUT),
+    S(getrandom, R_INT, 0, A_RANDOM, A_UINT, A_GRND),
     S(memfd_create, R_INT, C_DESC, A_STR, A_HEX),
     S(execveat, R_INT, C_FILE | C_PROC | C_DESC, A_DIRFD, A_PATH, A_ARGV, A_ENVP, A_ATFLAGS),
     S(copy_file_range, R_INT, C_DESC, A_FD, A_PTR, A_FD, A_PTR, A_UINT, A_HEX),
-    S(statx, R_INT, C_FILE | C_DESC, A_DIRFD, A_PATH, A_ATFLAGS, A_HEX, A_PTR),
-    S(rseq, R_INT, 0, A_PTR, A_UINT, A_HEX, A_HEX),
+    S(statx, R_INT, C_FILE | C_DESC, A_DIRFD, A_PATH, A_STATX_FLAGS, A_STATX_MASK, A_STATX_OUT),
+    S(getxattr, R_INT, C_FILE, A_PATH, A_STR, A_PTR, A_UINT),
+    S(lgetxattr, R_INT, C_FILE, A_PATH, A_STR, A_PTR, A_UINT),
+    S(fgetxattr, R_INT, C_DESC, A_FD, A_STR, A_PTR, A_UINT),
+    S(rseq, R_INT, 0, A_PTR, A_HEX, A_INT, A_HEX),
     S(clone3, R_INT, C_PROC, A_PTR, A_UINT),
     S(close_range, R_INT, C_DESC, A_FD, A_FD, A_HEX),
     S(openat2, R_INT, C_FILE | C_DESC, A_DIRFD, A_PATH, A_PTR, A_UINT),
@@ -684,6 +833,12 @@ static int cap_slot_of(const struct sc_def *d, int argi)
 		case A_PIPE_OUT:
 		case A_ARGV:
 		case A_STATUS_OUT:
+		case A_RLIM_IN:
+		case A_RLIM_OUT:
+		case A_RANDOM:
+		case A_STATX_OUT:
+		case A_SIGACT_IN:
+		case A_SIGACT_OUT:
 			if (i == argi)
 				return slot < SC_NCAP ? slot : -1;
 			slot++;
@@ -740,6 +895,26 @@ void sc_fill_specs(struct sc_spec *specs, int n)
 				break;
 			case A_ARGV:
 				set_cap(sp, &slot, SC_CAP_ARGV_ENTER, i, 0, 0);
+				break;
+			case A_RLIM_IN:
+				set_cap(sp, &slot, SC_CAP_FIXED_ENTER, i, 0, sizeof(struct rlimit));
+				break;
+			case A_RANDOM:
+				set_cap(sp, &slot, SC_CAP_BUF_EXIT_RET, i, 0, 0);
+				break;
+			case A_SIGACT_IN:
+				set_cap(sp, &slot, SC_CAP_FIXED_ENTER, i, 0,
+					sizeof(struct ksigaction));
+				break;
+			case A_SIGACT_OUT:
+				set_cap(sp, &slot, SC_CAP_FIXED_EXIT, i, 0,
+					sizeof(struct ksigaction));
+				break;
+			case A_STATX_OUT:
+				set_cap(sp, &slot, SC_CAP_FIXED_EXIT, i, 0, sizeof(struct statx));
+				break;
+			case A_RLIM_OUT:
+				set_cap(sp, &slot, SC_CAP_FIXED_EXIT, i, 0, sizeof(struct rlimit));
 				break;
 			default:
 				break;
@@ -918,6 +1093,93 @@ static void put_oflags(struct sc_text *t, uint64_t v)
 	}
 }
 
+static void put_rlim_value(struct sc_text *t, uint64_t v)
+{
+	if (v == RLIM64_INFINITY)
+		sc_text_puts(t, "RLIM64_INFINITY");
+	else if (v && v % 1024 == 0)
+		sc_text_printf(t, "%llu*1024", (unsigned long long)(v / 1024));
+	else
+		sc_text_printf(t, "%llu", (unsigned long long)v);
+}
+
+static void put_rlimit(struct sc_text *t, const char *data)
+{
+	uint64_t lim[2];
+	memcpy(lim, data, sizeof(lim));
+	sc_text_puts(t, "{rlim_cur=");
+	put_rlim_value(t, lim[0]);
+	sc_text_puts(t, ", rlim_max=");
+	put_rlim_value(t, lim[1]);
+	sc_text_putc(t, '}');
+}
+
+/* futex's timeout, uaddr2 and val3 exist only for some ops; strace leaves the others out. */
+static bool put_futex_rest(struct ctx *c, int i)
+{
+	uint64_t cmd = c->ev->args[1] & FUTEX_CMD_MASK, v = c->ev->args[i];
+	switch (cmd) {
+	case FUTEX_WAKE:
+	case FUTEX_FD:
+	case FUTEX_UNLOCK_PI:
+	case FUTEX_TRYLOCK_PI:
+		return false;
+	case FUTEX_WAIT:
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		if (i != 3)
+			return false;
+		break;
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAKE_BITSET:
+		if (i == 4)
+			return false;
+		if (i == 5) {
+			if ((uint32_t)v == FUTEX_BITSET_MATCH_ANY)
+				sc_text_puts(c->t, "FUTEX_BITSET_MATCH_ANY");
+			else
+				sc_text_printf(c->t, "%#x", (uint32_t)v);
+			return true;
+		}
+		break;
+	default:
+		break;
+	}
+	if (i == 5)
+		sc_text_printf(c->t, "%d", (int)v);
+	else
+		put_ptr(c->t, v);
+	return true;
+}
+
+/* strace names clone's arguments on x86-64 (flags, stack, parent_tid, child_tid, tls) and
+ * shows the tid pointers and tls only when a flag makes the kernel use them. */
+static bool put_clone_ptr(struct ctx *c, int i)
+{
+	uint64_t flags = c->ev->args[0], v = c->ev->args[i];
+	switch (i) {
+	case 1:
+		sc_text_puts(c->t, "child_stack=");
+		break;
+	case 2:
+		if (!(flags & CLONE_PARENT_SETTID))
+			return false;
+		sc_text_puts(c->t, "parent_tid=");
+		break;
+	case 3:
+		if (!(flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)))
+			return false;
+		sc_text_puts(c->t, "child_tidptr=");
+		break;
+	default:
+		if (!(flags & CLONE_SETTLS))
+			return false;
+		sc_text_puts(c->t, "tls=");
+	}
+	put_ptr(c->t, v);
+	return true;
+}
+
 /* Returns false when the argument is not printed at all (open's mode without O_CREAT). */
 static bool put_arg(struct ctx *c, int i)
 {
@@ -996,6 +1258,10 @@ static bool put_arg(struct ctx *c, int i)
 	}
 	case A_CLONEF: {
 		uint64_t sig = v & 0xff, rest = v & ~0xffULL;
+		if (i == 0) { /* strace prints clone's stack first, so flags come second */
+			put_clone_ptr(c, 1);
+			sc_text_puts(t, ", flags=");
+		}
 		if (rest)
 			put_flags(t, clone_flags, rest);
 		if (sig) {
@@ -1131,6 +1397,110 @@ static bool put_arg(struct ctx *c, int i)
 		else
 			put_flags(t, msg_flags, v);
 		break;
+	case A_PROTO:
+		if ((c->ev->args[0] != AF_INET && c->ev->args[0] != AF_INET6) ||
+		    !put_enum(t, proto_names, v))
+			sc_text_printf(t, "%d", (int)v);
+		break;
+	case A_ARCHPRCTL:
+		if (!put_enum(t, arch_prctl_codes, v))
+			sc_text_printf(t, "%#llx", (unsigned long long)v);
+		break;
+	case A_RLIM_IN:
+	case A_RLIM_OUT:
+		if ((c->def->args[i] == A_RLIM_IN || !failed) && cap_of(c, i, &data, &len) &&
+		    len >= sizeof(struct rlimit))
+			put_rlimit(t, data);
+		else
+			put_ptr(t, v);
+		break;
+	case A_RANDOM:
+		if (!failed && cap_of(c, i, &data, &len))
+			quote_hex(t, data, len, c->o->strsize, (uint64_t)c->ev->ret > len);
+		else
+			put_ptr(t, v);
+		break;
+	case A_GRND:
+		if (v == 0)
+			sc_text_puts(t, "0");
+		else
+			put_flags(t, grnd_flags, v);
+		break;
+	case A_IOCTL:
+		if (!put_enum(t, ioctl_names, v & 0xffffffff))
+			sc_text_printf(t, "%#llx", (unsigned long long)v);
+		break;
+	case A_FUTEX_REST:
+		return put_futex_rest(c, i);
+	case A_STATX_FLAGS: {
+		static const char *sync[] = {"AT_STATX_SYNC_AS_STAT", "AT_STATX_FORCE_SYNC",
+					     "AT_STATX_DONT_SYNC", "AT_STATX_SYNC_TYPE"};
+		sc_text_puts(t, sync[(v >> 13) & 3]);
+		if (v & ~0x6000ULL) {
+			sc_text_putc(t, '|');
+			put_flags(t, at_flags, v & ~0x6000ULL);
+		}
+		break;
+	}
+	case A_STATX_MASK:
+		put_flags(t, statx_mask, v);
+		break;
+	case A_STATX_OUT:
+		if (!failed && cap_of(c, i, &data, &len) && len >= sizeof(struct statx)) {
+			struct statx sx;
+			memcpy(&sx, data, sizeof(sx));
+			sc_text_puts(t, "{stx_mask=");
+			put_flags(t, statx_mask, sx.stx_mask);
+			sc_text_printf(t, ", stx_attributes=%s", sx.stx_attributes ? "" : "0");
+			if (sx.stx_attributes)
+				sc_text_printf(t, "%#llx", (unsigned long long)sx.stx_attributes);
+			sc_text_puts(t, ", stx_mode=");
+			put_mode(t, sx.stx_mode);
+			sc_text_printf(t, ", stx_size=%llu, ...}", (unsigned long long)sx.stx_size);
+		} else {
+			put_ptr(t, v);
+		}
+		break;
+	case A_SIGACT_IN:
+	case A_SIGACT_OUT:
+		if ((c->def->args[i] == A_SIGACT_IN || !failed) && cap_of(c, i, &data, &len) &&
+		    len >= sizeof(struct ksigaction))
+			put_sigaction(t, data);
+		else
+			put_ptr(t, v);
+		break;
+	case A_FCNTL_ARG:
+		switch (c->ev->args[1]) {
+		case F_GETFD:
+		case F_GETFL:
+		case F_GETOWN:
+		case F_GETSIG:
+		case F_GETLEASE:
+		case F_GETPIPE_SZ:
+		case F_GET_SEALS:
+			return false;
+		case F_SETFD:
+			if (v == FD_CLOEXEC)
+				sc_text_puts(t, "FD_CLOEXEC");
+			else
+				sc_text_printf(t, "%llu", (unsigned long long)v);
+			break;
+		case F_SETFL:
+			put_oflags(t, v);
+			break;
+		case F_DUPFD:
+		case F_DUPFD_CLOEXEC:
+		case F_SETOWN:
+		case F_SETSIG:
+		case F_SETPIPE_SZ:
+			sc_text_printf(t, "%d", (int)v);
+			break;
+		default:
+			put_ptr(t, v);
+		}
+		break;
+	case A_CLONE_PTR:
+		return i != 1 && put_clone_ptr(c, i); /* the stack went before the flags */
 	case A_SOL:
 		if (!put_enum(t, sol_names, v))
 			sc_text_printf(t, "%d", (int)v);
@@ -1160,6 +1530,20 @@ static void put_ret(struct sc_decoded *d, const struct sc_event *ev, const struc
 			sc_text_printf(t, "-1 %s (%s)", name, errno_text(err));
 		else
 			sc_text_printf(t, "-1 (errno %d)", err);
+		return;
+	}
+	if (def && def->args[1] == A_FCNTL && (ev->args[1] == F_GETFD || ev->args[1] == F_GETFL)) {
+		/* strace explains the flags fcntl returns */
+		if (!r) {
+			sc_text_puts(t, "0");
+		} else {
+			sc_text_printf(t, "%#llx (flags ", (unsigned long long)r);
+			if (ev->args[1] == F_GETFD)
+				sc_text_puts(t, r == FD_CLOEXEC ? "FD_CLOEXEC" : "?");
+			else
+				put_oflags(t, (uint64_t)r);
+			sc_text_putc(t, ')');
+		}
 		return;
 	}
 	if (def && def->ret == R_HEX)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <tracefs.h>
 #include <unistd.h>
 
@@ -156,26 +157,36 @@ static int unknown_event(const struct pr_spec *e)
 
 int pr_spec_resolve(struct pr_specs *s)
 {
-	const char *systems[PR_MAX_EVENTS + 1];
-	int ns = 0;
+	bool any = false;
 	for (int i = 0; i < s->n; i++)
-		if (s->ev[i].kind == PR_TRACEPOINT)
-			systems[ns++] = s->ev[i].sys;
-	systems[ns] = NULL;
-	if (!ns)
+		any = any || s->ev[i].kind == PR_TRACEPOINT;
+	if (!any)
 		return 0;
-	const char *dir = NULL;
-	if (tracefs_tracing_dir_is_mounted(true, &dir) < 0) {
+	/* (tracefs_tracing_dir_is_mounted would do, but leaks a string on every call) */
+	if (access("/sys/kernel/tracing/events", F_OK) &&
+	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		kiln_error("tracefs is not mounted and could not be: mount -t tracefs nodev "
 			   "/sys/kernel/tracing");
 		return -ENOENT;
 	}
-	s->tep = tracefs_local_events_system(NULL, systems);
+	/* Only the named events' format files: a whole subsystem (syscalls has ~700) costs far
+	 * more to parse than the trace takes to start. */
+	s->tep = tep_alloc();
+	if (!s->tep)
+		return -ENOMEM;
 	for (int i = 0; i < s->n; i++) {
 		struct pr_spec *e = &s->ev[i];
 		if (e->kind != PR_TRACEPOINT)
 			continue;
-		e->tep_event = s->tep ? tep_find_event_by_name(s->tep, e->sys, e->name) : NULL;
+		e->tep_event = tep_find_event_by_name(s->tep, e->sys, e->name);
+		if (e->tep_event)
+			continue;
+		int size = 0;
+		char *fmt = tracefs_event_file_read(NULL, e->sys, e->name, "format", &size);
+		if (fmt && size > 0)
+			tep_parse_event(s->tep, fmt, size, e->sys);
+		free(fmt);
+		e->tep_event = tep_find_event_by_name(s->tep, e->sys, e->name);
 		if (!e->tep_event)
 			return unknown_event(e);
 	}

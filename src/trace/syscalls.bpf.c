@@ -199,14 +199,22 @@ static __always_inline void capture_enter(struct inflight *in, const struct sc_c
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sc_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	/* wanted() first: it also notices the spawned command's execve, traced or not */
-	if (id < 0 || id >= SC_NR_MAX || !wanted(pid_tgid >> 32, id) || !sc_selected(id))
+	if (id < 0 || id >= SC_NR_MAX)
 		return 0;
-	struct inflight *in = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL,
-						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+	/* Storage exists only for threads already found wanted (targets never become unwanted
+	 * while alive), so the hot path skips the PID map. wanted() also notices the spawned
+	 * command's execve, hence before the syscall filter. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inflight *in = bpf_task_storage_get(&calls, task, NULL, 0);
 	if (!in) {
-		count(SC_CNT_NO_STORAGE);
+		if (!wanted(bpf_get_current_pid_tgid() >> 32, id) || !sc_selected(id))
+			return 0;
+		in = bpf_task_storage_get(&calls, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!in) {
+			count(SC_CNT_NO_STORAGE);
+			return 0;
+		}
+	} else if (!sc_selected(id)) {
 		return 0;
 	}
 	in->nr = id;

@@ -53,8 +53,15 @@ int sc_tracer_open(struct sc_tracer **out, const struct sc_tracer_opts *o)
 	for (int nr = 0; nr < SC_NR_MAX; nr++)
 		if (o->selected[nr])
 			((__u64 *)ro->sc_mask)[nr / 64] |= 1ULL << (nr % 64);
-	if (o->summary) /* nothing is streamed: do not pin 16 MB of ring buffer */
+	if (o->summary) { /* nothing is streamed: do not pin 16 MB of ring buffer */
 		bpf_map__set_max_entries(t->skel->maps.events, 4096);
+	} else if (getenv("KILN_TRACE_RING_KB")) {
+		/* a small ring makes the lost-event accounting testable */
+		unsigned long kb = strtoul(getenv("KILN_TRACE_RING_KB"), NULL, 10), bytes = 4096;
+		while (bytes < kb * 1024 && bytes < (1UL << 30))
+			bytes <<= 1;
+		bpf_map__set_max_entries(t->skel->maps.events, bytes);
+	}
 	t->filter_pids = o->filter_pids;
 	int err = syscalls_bpf__load(t->skel);
 	if (err) {
@@ -181,6 +188,11 @@ void sc_tracer_counters(struct sc_tracer *t, uint64_t out[SC_CNT_NR])
 			out[i] += per[c];
 	}
 	free(per);
+}
+
+uint64_t sc_tracer_lost(struct sc_tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->lost_events, __ATOMIC_RELAXED);
 }
 
 void sc_tracer_close(struct sc_tracer *t)

@@ -34,6 +34,8 @@ bool sc_tracer_targets_alive(struct sc_tracer *t);
 /* Per-syscall totals aggregated in the kernel (summed over CPUs). */
 int sc_tracer_summary(struct sc_tracer *t, struct sc_stat out[SC_NR_MAX]);
 void sc_tracer_counters(struct sc_tracer *t, uint64_t out[SC_CNT_NR]);
+/* Events dropped so far because the ring buffer was full. */
+uint64_t sc_tracer_lost(struct sc_tracer *t);
 void sc_tracer_close(struct sc_tracer *t);
 
 #endif

@@ -90,7 +90,8 @@ static void text_call(struct stream *s, const struct sc_event *ev)
 {
 	struct sc_decoded *d = &s->d;
 	struct sc_text *l = &s->line;
-	if (s->prefix && ev->tid != (uint32_t)s->main_pid)
+	/* other threads are told apart even without -f: their calls interleave with the main one */
+	if ((s->prefix || s->main_pid) && ev->tid != (uint32_t)s->main_pid)
 		sc_text_printf(l, "[pid %5u] ", ev->tid);
 	if (s->o->tstamps)
 		put_tstamp(s, ev->ts);
@@ -339,6 +340,8 @@ int trace_syscalls_run(struct trace_opts *o)
 	if (!err) {
 		while (sc_tracer_poll(t, 0) > 0) /* what was emitted before the end */
 			;
+		if (!o->summary && !o->chrome)
+			put_lost(s, sc_tracer_lost(t)); /* losses after the last event */
 		if (o->summary) {
 			static struct sc_stat stats[SC_NR_MAX];
 			err = sc_tracer_summary(t, stats);

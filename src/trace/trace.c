@@ -377,15 +377,17 @@ int trace_main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	/* The run returns the command's exit code (like strace), or -errno when kiln failed. */
 	int res = -EINVAL;
 	if (first < argc)
 		o.command = argv[first];
 	if (first < argc && target_spawn(&o.target, argv + first))
 		res = -ECHILD;
-	else
+	else {
+		/* only now: an ignored SIGPIPE would be inherited by the command across exec */
+		signal(SIGPIPE, SIG_IGN);
 		res = o.syscalls ? trace_syscalls_run(&o) : trace_probes_run(&o);
+	}
 	target_kill_child(&o.target, SIGKILL);
 	int rc = res < 0 ? 1 : res;
 	if (o.chrome && res >= 0)

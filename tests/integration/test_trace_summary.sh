@@ -42,3 +42,10 @@ check "--failed -c: no successful syscall listed" [ "$(awk '$2!=$3' "$TMP/f.rows
 check "-e trace=getppid,openat -c lists only those" [ "$(awk 'NR>2 && !/^-/ && $NF!="total" {print $NF}' "$TMP/sel.txt" | sort | tr '\n' ' ')" = "getppid openat " ]
 "$KILN" trace -c --duration 10 -o "$TMP/slow.txt" -- "$seq" "$data" 10 $K
 check "--duration 10 -c keeps the 20 ms sleep only" [ "$(awk 'NR>2 && !/^-/ && $NF!="total" {print $NF, $4}' "$TMP/slow.txt")" = "clock_nanosleep 1" ]
+
+# --duration in stream mode, with -T showing the time spent.
+"$KILN" trace -T --duration 10 -o "$TMP/slow.txt" -- "$seq" "$data" 10 $K
+cat "$TMP/slow.txt"
+check "--duration 10 streams the 20 ms sleep and the exit only" \
+	[ "$(grep -cv '^+++' "$TMP/slow.txt")" -eq 1 ]
+grep -qE '^clock_nanosleep\(.*\) += 0 <0\.0[2-9][0-9]{4}>$' "$TMP/slow.txt" || fail "--duration -T line"

@@ -64,3 +64,11 @@ assert [e["args"]["arg1"] for e in ev] == [i * i for i in range(20)], ev
 assert all(e["ph"] == "i" for e in ev)
 print("ok: Chrome trace: 20 USDT instants with their arguments")
 PY
+
+# -i: the kernel map is printed and emptied every interval; nothing is counted twice or lost.
+"$KILN" trace -i 0.2 --count-by comm -e "u:$bin:kiln_sleep_ms" -o "$TMP/i.txt" -- "$bin" 1 60
+cat "$TMP/i.txt"
+ticks=$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$TMP/i.txt")
+total=$(awk -F': ' '/^@\[trace_probes\]: / {s += $2} END {print s + 0}' "$TMP/i.txt")
+check "-i 0.2 printed $ticks intervals during the 0.6 s run" [ "$ticks" -ge 2 ]
+check "the intervals add up to the 60 calls ($total)" [ "$total" -eq 60 ]
