@@ -6,7 +6,9 @@
 #  - the same process recorded at once by kiln (dwarf) and by perf record --call-graph dwarf:
 #    >= 98% of kiln's weight has a stack perf also saw, and the reverse (stacks compared as
 #    function sequences; kiln's inline frames, marked _[i], are left out as perf --no-inline);
-#  - dwarf and copy modes agree the same way on >= 99% of the weight;
+#  - kiln's dwarf and copy modes, recorded one after the other, agree the same way on >= 98%
+#    (two recordings differ in their rarest stacks; the per-sample check, the same samples
+#    unwound both ways, is test_unwind_dwarf.sh's: >= 99%);
 #  - frame pointers alone lose main in most samples: the test can tell.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -54,7 +56,7 @@ for w in recurse qsort_cb sighandler dlopen cxx; do
 		-- sleep "$SECS" >/dev/null 2>&1 & perf_pid=$!
 	"$KILN" record --unwind dwarf --user-only -F 499 -q -p "$pid" -d "$SECS" -o "$TMP/$w-live.pb.gz" 2>/dev/null
 	wait "$perf_pid" || fail "$w: perf record failed"
-	"$KILN" record --unwind copy --user-only -F 499 -q -p "$pid" -d "$SECS" -o "$TMP/$w-copy.pb.gz" 2>"$TMP/$w-copy.err"
+	"$KILN" record --unwind copy --stack-copy 16384 --user-only -F 499 -q -p "$pid" -d "$SECS" -o "$TMP/$w-copy.pb.gz" 2>"$TMP/$w-copy.err"
 	cat "$TMP/$w-copy.err"
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 	kiln_folded "$TMP/$w-live.pb.gz" "$TMP/$w-live.folded"
@@ -70,7 +72,7 @@ for w in recurse qsort_cb sighandler dlopen cxx; do
 	echo "$w: kiln in perf $kp%, perf in kiln $pk%, dwarf in copy $dc%, copy in dwarf $cd_%"
 	check "$w: >= 98% of kiln's weight has perf's stacks" test "$kp" -ge 98
 	check "$w: >= 98% of perf's weight has kiln's stacks" test "$pk" -ge 98
-	check "$w: dwarf and copy agree on >= 99% of the weight" test "$dc" -ge 99 -a "$cd_" -ge 99
+	check "$w: dwarf and copy recordings agree on >= 98% of the weight" test "$dc" -ge 98 -a "$cd_" -ge 98
 done
 
 # The check can fail: frame pointers alone do not reach main through these binaries.

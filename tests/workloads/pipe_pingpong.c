@@ -1,5 +1,9 @@
 /* N blocking round trips of one byte between two processes over two pipes: each side sleeps in
- * read(2) once per trip, so at least 2N context switches. Usage: pipe_pingpong [N] */
+ * read(2) once per trip, so at least 2N context switches. Both run on one CPU: on two, a reply
+ * can arrive before its reader has gone to sleep, and that trip switches nothing.
+ * Usage: pipe_pingpong [N] */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +13,10 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 1000;
 	int ping[2], pong[2];
 	char c = 'x';
-	if (pipe(ping) || pipe(pong))
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (pipe(ping) || pipe(pong) || sched_setaffinity(0, sizeof(one), &one))
 		return 1;
 	pid_t child = fork();
 	if (child < 0)
