@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "profile/frames.h"
+#include "util/atomic_file.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/vec.h"
@@ -1000,46 +1001,24 @@ int flamegraph_write(const struct kiln_profile *p, FILE *out, const struct flame
 	return err;
 }
 
+struct flamegraph_job {
+	const struct kiln_profile *p;
+	const struct flamegraph_options *o;
+};
+
+static int flamegraph_job_write(FILE *out, void *arg)
+{
+	const struct flamegraph_job *j = arg;
+	return flamegraph_write(j->p, out, j->o);
+}
+
 int flamegraph_write_file(const struct kiln_profile *p, const char *path,
 			  const struct flamegraph_options *o)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int err = -errno;
+	struct flamegraph_job job = {p, o};
+	int err = atomic_write_file(path, flamegraph_job_write, &job);
+	/* Option errors (-EINVAL) were explained already. */
+	if (err && err != -EINVAL)
 		kiln_error("cannot write %s: %s", path, strerror(-err));
-		free(tmp);
-		return err;
-	}
-	FILE *f = fdopen(fd, "w");
-	int err = f ? 0 : -errno;
-	bool reported = false;
-	if (f) {
-		err = flamegraph_write(p, f, o);
-		reported = err == -EINVAL; /* option errors were explained already */
-		if (fclose(f) && !err)
-			err = -errno;
-	} else {
-		close(fd);
-	}
-	/* mkstemp makes the file 0600; a graph is no secret the user's umask would keep. */
-	if (!err) {
-		mode_t mask = umask(0);
-		umask(mask);
-		if (chmod(tmp, 0666 & ~mask))
-			err = -errno;
-	}
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		if (!reported)
-			kiln_error("cannot write %s: %s", path, strerror(-err));
-	}
-	free(tmp);
 	return err;
 }

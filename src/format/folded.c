@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "profile/frames.h"
+#include "util/atomic_file.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/vec.h"
@@ -198,44 +199,24 @@ int folded_write(const struct kiln_profile *p, FILE *out, const struct folded_op
 	return err;
 }
 
+struct folded_job {
+	const struct kiln_profile *p;
+	const struct folded_options *o;
+};
+
+static int folded_job_write(FILE *out, void *arg)
+{
+	const struct folded_job *j = arg;
+	return folded_write(j->p, out, j->o);
+}
+
 int folded_write_file(const struct kiln_profile *p, const char *path,
 		      const struct folded_options *o)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int err = -errno;
+	struct folded_job job = {p, o};
+	int err = atomic_write_file(path, folded_job_write, &job);
+	if (err)
 		kiln_error("cannot write %s: %s", path, strerror(-err));
-		free(tmp);
-		return err;
-	}
-	FILE *f = fdopen(fd, "w");
-	int err = f ? 0 : -errno;
-	if (f) {
-		err = folded_write(p, f, o);
-		if (fclose(f) && !err)
-			err = -errno;
-	} else {
-		close(fd);
-	}
-	/* mkstemp makes the file 0600; a profile is no secret the user's umask would keep. */
-	if (!err) {
-		mode_t mask = umask(0);
-		umask(mask);
-		if (chmod(tmp, 0666 & ~mask) && !err)
-			err = -errno;
-	}
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		kiln_error("cannot write %s: %s", path, strerror(-err));
-	}
-	free(tmp);
 	return err;
 }
 

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "proto/profile.pb-c.h"
+#include "util/atomic_file.h"
 #include "util/log.h"
 #include "util/vec.h"
 
@@ -379,20 +380,6 @@ int pprof_encode(const struct kiln_profile *p, uint8_t **out, size_t *len)
 
 /* ---------------------------------------------------------------- files */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *c = buf;
-	while (len) {
-		ssize_t n = write(fd, c, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* gzip of buf into a malloc'ed buffer. */
 static int gzip_buffer(const uint8_t *buf, size_t len, uint8_t **out, size_t *outlen)
@@ -423,31 +410,15 @@ static int gzip_buffer(const uint8_t *buf, size_t len, uint8_t **out, size_t *ou
 	return 0;
 }
 
-/* Writes buf to path through a temp file in the same directory, so readers never see half. */
-static int write_file_atomic(const char *path, const void *buf, size_t len)
+struct buffer {
+	const void *data;
+	size_t len;
+};
+
+static int buffer_write(FILE *out, void *arg)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int err = -errno;
-		free(tmp);
-		return err;
-	}
-	int err = write_all(fd, buf, len);
-	if (!err && fchmod(fd, 0644) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
+	const struct buffer *b = arg;
+	return fwrite(b->data, 1, b->len, out) == b->len ? 0 : -EIO;
 }
 
 int pprof_write_file(const struct kiln_profile *p, const char *path)
@@ -458,7 +429,7 @@ int pprof_write_file(const struct kiln_profile *p, const char *path)
 	if (!err)
 		err = gzip_buffer(raw, rawlen, &gz, &gzlen);
 	if (!err)
-		err = write_file_atomic(path, gz, gzlen);
+		err = atomic_write_file(path, buffer_write, &(struct buffer){gz, gzlen});
 	if (err)
 		kiln_error("cannot write %s: %s", path, strerror(-err));
 	free(raw);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/atomic_file.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/vec.h"
@@ -300,41 +301,15 @@ int timeline_build(const struct kiln_profile *p, struct timeline *t)
 
 typedef int (*timeline_writer)(const struct timeline *t, FILE *out);
 
-static int write_whole(const char *path, const struct timeline *t, timeline_writer write)
+struct timeline_job {
+	const struct timeline *t;
+	timeline_writer write;
+};
+
+static int timeline_job_write(FILE *out, void *arg)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 16);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int err = -errno;
-		free(tmp);
-		return err;
-	}
-	FILE *f = fdopen(fd, "w");
-	int err = f ? 0 : -errno;
-	if (f) {
-		err = write(t, f);
-		if (fclose(f) && !err)
-			err = -errno;
-	} else {
-		close(fd);
-	}
-	/* mkstemp makes the file 0600; a trace is no secret the user's umask would keep. */
-	if (!err) {
-		mode_t mask = umask(0);
-		umask(mask);
-		if (chmod(tmp, 0666 & ~mask))
-			err = -errno;
-	}
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
+	const struct timeline_job *j = arg;
+	return j->write(j->t, out);
 }
 
 static int write_timeline_file(const struct kiln_profile *p, const char *path,
@@ -350,7 +325,8 @@ static int write_timeline_file(const struct kiln_profile *p, const char *path,
 		return err;
 	}
 	if (!err)
-		err = write_whole(path, &t, write);
+		err = atomic_write_file(path, timeline_job_write,
+					&(struct timeline_job){&t, write});
 	if (err)
 		kiln_error("cannot write %s: %s", path, strerror(-err));
 	timeline_free(&t);
