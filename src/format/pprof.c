@@ -380,7 +380,6 @@ int pprof_encode(const struct kiln_profile *p, uint8_t **out, size_t *len)
 
 /* ---------------------------------------------------------------- files */
 
-
 /* gzip of buf into a malloc'ed buffer. */
 static int gzip_buffer(const uint8_t *buf, size_t len, uint8_t **out, size_t *outlen)
 {
@@ -1134,8 +1133,9 @@ static bool has_suffix(const char *s, const char *suffix)
  * file name as perf and its converters name them. */
 static uint8_t mapping_kind(const char *file, uint64_t start)
 {
-	if (start >= 0xffff800000000000ULL || has_prefix(file, "[kernel") || has_prefix(file, "[vmlinux") ||
-	    has_suffix(file, ".ko") || has_prefix(file, "/lib/modules/"))
+	if (start >= 0xffff800000000000ULL || has_prefix(file, "[kernel") ||
+	    has_prefix(file, "[vmlinux") || has_suffix(file, ".ko") ||
+	    has_prefix(file, "/lib/modules/"))
 		return KILN_FRAME_KERNEL;
 	if (!strcmp(file, JIT_MAPPING_NAME) ||
 	    (has_prefix(file, "/tmp/perf-") && has_suffix(file, ".map")))

@@ -325,8 +325,8 @@ static int write_timeline_file(const struct kiln_profile *p, const char *path,
 		return err;
 	}
 	if (!err)
-		err = atomic_write_file(path, timeline_job_write,
-					&(struct timeline_job){&t, write});
+		err =
+		    atomic_write_file(path, timeline_job_write, &(struct timeline_job){&t, write});
 	if (err)
 		kiln_error("cannot write %s: %s", path, strerror(-err));
 	timeline_free(&t);

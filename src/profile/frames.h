@@ -10,7 +10,7 @@
 enum kiln_annot {
 	KILN_ANNOT_NONE = 0,
 	KILN_ANNOT_KERNEL, /* _[k] */
-	KILN_ANNOT_JIT,    /* _[j] */
+	KILN_ANNOT_JIT,	   /* _[j] */
 	KILN_ANNOT_INLINE, /* _[i] */
 };
 

@@ -23,7 +23,7 @@ enum kiln_frame_kind {
 };
 
 struct kiln_function {
-	uint32_t name;        /* string id: display name (demangled) */
+	uint32_t name;	      /* string id: display name (demangled) */
 	uint32_t system_name; /* string id: raw symbol name */
 	uint32_t filename;    /* string id, 0 when unknown */
 	int32_t start_line;
@@ -33,25 +33,25 @@ struct kiln_mapping {
 	uint64_t start, limit, offset;
 	uint32_t filename; /* string id */
 	uint32_t build_id; /* string id (hex), 0 when unknown */
-}; /* no padding: hashed as bytes */
+};			   /* no padding: hashed as bytes */
 
 struct kiln_line {
 	uint32_t function; /* function id */
-	int32_t line;      /* 0 when unknown */
-}; /* no padding: hashed as bytes */
+	int32_t line;	   /* 0 when unknown */
+};			   /* no padding: hashed as bytes */
 
 struct kiln_location {
 	uint32_t mapping; /* mapping id, 0 when unknown */
 	uint64_t address;
-	uint8_t kind;      /* enum kiln_frame_kind */
-	uint32_t nlines;   /* lines in profile->lines from first_line; 0 = unsymbolized */
+	uint8_t kind;	 /* enum kiln_frame_kind */
+	uint32_t nlines; /* lines in profile->lines from first_line; 0 = unsymbolized */
 	uint32_t first_line;
 };
 
 /* The labels kiln attaches to every sample: pprof labels "pid", "tid", "comm". */
 struct kiln_labels {
-	int32_t pid; /* -1 when unknown */
-	int32_t tid; /* -1 when unknown */
+	int32_t pid;   /* -1 when unknown */
+	int32_t tid;   /* -1 when unknown */
 	uint32_t comm; /* string id, 0 when unknown */
 };
 
@@ -132,8 +132,7 @@ const struct kiln_location *kiln_profile_get_location(const struct kiln_profile 
 size_t kiln_profile_nfunctions(const struct kiln_profile *p);
 size_t kiln_profile_nmappings(const struct kiln_profile *p);
 size_t kiln_profile_nlocations(const struct kiln_profile *p);
-const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p,
-					 const struct kiln_sample *s);
+const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p, const struct kiln_sample *s);
 
 /* Adds values to the sample with this stack (leaf first) and labels, creating it if new.
  * Returns the sample's index, -ENOMEM, or -EOVERFLOW when a column's values would add up past

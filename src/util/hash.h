@@ -10,7 +10,7 @@
 
 struct intern_table {
 	uint32_t *slots; /* id per slot, 0 = empty */
-	size_t nslots;   /* power of two */
+	size_t nslots;	 /* power of two */
 	size_t count;
 	char *arena; /* keys back to back */
 	size_t arena_len, arena_cap;
