@@ -12,7 +12,8 @@ pkgs=(
 	linux-perf strace bpftrace  # the peers the tests compare with
 	golang-go           # go tool pprof reads kiln's pprof
 	protobuf-compiler   # protoc --decode checks kiln's Perfetto traces
-	chromium            # the SVG flame graph is checked in a headless browser
+	chromium            # the SVG flame graph (and speedscope) are checked in a headless browser
+	nodejs              # a JIT that publishes perf maps (its npm, where bundled, brings speedscope)
 )
 missing=()
 for p in "${pkgs[@]}"; do
