@@ -309,7 +309,8 @@ static void load_symbols(struct object *o, Elf *elf)
 	}
 	for (size_t i = 0; i < o->nsyms; i++)
 		o->syms[i].name = o->strings + (size_t)o->syms[i].name;
-	qsort(o->syms, o->nsyms, sizeof(*o->syms), sym_cmp);
+	if (o->nsyms) /* gzip has no .symtab: no symbols, and qsort must not see NULL */
+		qsort(o->syms, o->nsyms, sizeof(*o->syms), sym_cmp);
 }
 
 static const char *symbolize(struct object *objs, size_t n, uint64_t addr, char *buf, size_t size)
@@ -470,6 +471,12 @@ static int read_folded(const char *path, struct folded *f)
 	return 0;
 }
 
+static void folded_free(struct folded *f)
+{
+	intern_free(&f->keys);
+	free(f->counts);
+}
+
 /* Share of a's weight whose stack b also has. */
 static double covered_share(const struct folded *a, const struct folded *b)
 {
@@ -488,6 +495,8 @@ static int cmd_compare(const char *pa, const char *pb)
 	struct folded a = {0}, b = {0};
 	if (read_folded(pa, &a) || read_folded(pb, &b) || !a.total || !b.total) {
 		fprintf(stderr, "unwindtest: cannot read %s or %s (or empty)\n", pa, pb);
+		folded_free(&a);
+		folded_free(&b);
 		return 1;
 	}
 	double overlap = 0;
@@ -503,6 +512,8 @@ static int cmd_compare(const char *pa, const char *pb)
 	}
 	printf("a-in-b %.2f b-in-a %.2f overlap %.2f\n", covered_share(&a, &b),
 	       covered_share(&b, &a), 100.0 * overlap);
+	folded_free(&a);
+	folded_free(&b);
 	return 0;
 }
 
