@@ -13,11 +13,14 @@ CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 
-PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs libdebuginfod
+PKGS     := libbpf libelf libdw zlib libprotobuf-c libmicrohttpd libtraceevent libtracefs
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -D_GNU_SOURCE \
             -Isrc -I$(BUILD) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -lpthread -lm
+# libdebuginfod is dlopen()ed when DEBUGINFOD_URLS is set (its header comes from
+# libdebuginfod-dev); --as-needed keeps unused libraries out of every start.
+LDFLAGS  += -Wl,--as-needed
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liberty -ldl -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined

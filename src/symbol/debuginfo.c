@@ -1,5 +1,6 @@
 #include "symbol/debuginfo.h"
 
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -110,17 +111,48 @@ static int search_root(const struct debug_query *q, const char *root, char **fou
  * that is not "not found" turns debuginfod off for the run. */
 static bool debuginfod_off;
 
+/* libdebuginfod is opened only when servers are configured, as libdw itself does: linking it
+ * pulls in libcurl and its thirty libraries, which would slow every kiln start. */
+struct debuginfod_api {
+	debuginfod_client *(*begin)(void);
+	int (*find_debuginfo)(debuginfod_client *, const unsigned char *, int, char **);
+	void (*end)(debuginfod_client *);
+};
+
+static const struct debuginfod_api *debuginfod_load(void)
+{
+	static struct debuginfod_api api;
+	static int state; /* 0 untried, 1 loaded, -1 unavailable */
+	if (state)
+		return state > 0 ? &api : NULL;
+	state = -1;
+	void *h = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		kiln_warn("DEBUGINFOD_URLS is set but libdebuginfod.so.1 cannot be loaded: %s",
+			  dlerror());
+		return NULL;
+	}
+	*(void **)&api.begin = dlsym(h, "debuginfod_begin");
+	*(void **)&api.find_debuginfo = dlsym(h, "debuginfod_find_debuginfo");
+	*(void **)&api.end = dlsym(h, "debuginfod_end");
+	if (!api.begin || !api.find_debuginfo || !api.end)
+		return NULL;
+	state = 1;
+	return &api;
+}
+
 static int by_debuginfod(const char *build_id, char **found)
 {
 	const char *urls = getenv("DEBUGINFOD_URLS");
 	if (debuginfod_off || !urls || !*urls || !build_id[0])
 		return -ENOENT;
-	debuginfod_client *c = debuginfod_begin();
+	const struct debuginfod_api *api = debuginfod_load();
+	debuginfod_client *c = api ? api->begin() : NULL;
 	if (!c)
 		return -ENOENT;
 	char *path = NULL;
-	int fd = debuginfod_find_debuginfo(c, (const unsigned char *)build_id, 0, &path);
-	debuginfod_end(c);
+	int fd = api->find_debuginfo(c, (const unsigned char *)build_id, 0, &path);
+	api->end(c);
 	if (fd < 0) {
 		free(path);
 		if (fd != -ENOENT) {
