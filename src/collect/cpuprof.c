@@ -16,6 +16,7 @@
 #include "collect/unwind_maps.h"
 #include "collect/perf_ring.h"
 #include "util/hash.h"
+#include "util/libbpf_log.h"
 #include "util/log.h"
 #include "util/perf_event.h"
 #include "util/vec.h"
@@ -77,14 +78,6 @@ struct pending_copy {
 
 static int on_new_stack(void *ctx, void *data, size_t size);
 static uint64_t monotonic_ns(void);
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf's own lines would break kiln's one-line errors; KILN_DEBUG shows them. */
-	if (level == LIBBPF_DEBUG || !getenv("KILN_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 static const char *bpf_hint(int err)
 {
@@ -170,7 +163,7 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 
 static int load_program(struct cpuprof *c, const struct cpuprof_options *o)
 {
-	libbpf_set_print(libbpf_quiet);
+	kiln_libbpf_quiet();
 	bool fallback = o->unwind_fallback && c->unwind == CPUPROF_UNWIND_DWARF;
 	int err = load_once(c, o, fallback);
 	if (!err || !fallback)

@@ -31,6 +31,7 @@
 #include "symbol/symbolizer.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/read_all.h"
 #include "util/vec.h"
 
 #define PERF_MAGIC2 0x32454c4946524550ULL /* "PERFILE2" read as a little-endian u64 */
@@ -760,32 +761,6 @@ static int read_aligned(struct kiln_profile *p, const uint8_t *buf, size_t len, 
 	return err;
 }
 
-static int read_stream(int fd, uint8_t **out, size_t *outlen)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (VEC_RESERVE(buf, cap, len + 65536)) {
-			free(buf);
-			return -ENOMEM;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 int perfdata_read_file(struct kiln_profile *p, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -810,7 +785,7 @@ int perfdata_read_file(struct kiln_profile *p, const char *path)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	if (!err)
-		err = read_stream(fd, &buf, &len);
+		err = read_all(fd, (void **)&buf, &len);
 	close(fd);
 	if (err) {
 		kiln_error("cannot read %s: %s", path, strerror(-err));

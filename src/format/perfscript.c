@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/read_all.h"
 #include "util/vec.h"
 
 /* Perl's \s and \w on bytes. */
@@ -641,32 +642,6 @@ int perfscript_parse(struct perfscript_parser *ps, const char *buf, size_t len, 
 	return err ? err : reject_not_perfscript(ps);
 }
 
-static int read_stream(int fd, char **out, size_t *outlen)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (VEC_RESERVE(buf, cap, len + 65536)) {
-			free(buf);
-			return -ENOMEM;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 static int parse_fd(struct perfscript_parser *ps, int fd, const char *name)
 {
 	struct stat st;
@@ -684,7 +659,7 @@ static int parse_fd(struct perfscript_parser *ps, int fd, const char *name)
 		return -EISDIR;
 	char *buf = NULL;
 	size_t len = 0;
-	int err = read_stream(fd, &buf, &len);
+	int err = read_all(fd, (void **)&buf, &len);
 	if (err)
 		return err;
 	err = perfscript_parse(ps, buf, len, name);

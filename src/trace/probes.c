@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "trace/probes.skel.h"
+#include "util/libbpf_log.h"
 #include "util/log.h"
 
 struct pr_tracer {
@@ -20,19 +21,12 @@ struct pr_tracer {
 	void *ctx;
 };
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_WARN && getenv("KILN_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
-}
-
 int pr_tracer_open(struct pr_tracer **out, const struct pr_tracer_opts *o)
 {
 	struct pr_tracer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	libbpf_set_print(libbpf_quiet);
+	kiln_libbpf_quiet();
 	t->skel = probes_bpf__open();
 	if (!t->skel) {
 		int err = -errno;

@@ -10,6 +10,7 @@
 #include "trace/decode.h"
 #include "trace/syscalls.skel.h"
 #include "trace/sysnames.h"
+#include "util/libbpf_log.h"
 #include "util/log.h"
 
 struct sc_tracer {
@@ -20,19 +21,12 @@ struct sc_tracer {
 	void *ctx;
 };
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_WARN && getenv("KILN_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
-}
-
 int sc_tracer_open(struct sc_tracer **out, const struct sc_tracer_opts *o)
 {
 	struct sc_tracer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	libbpf_set_print(libbpf_quiet);
+	kiln_libbpf_quiet();
 	t->skel = syscalls_bpf__open();
 	if (!t->skel) {
 		int err = -errno;
