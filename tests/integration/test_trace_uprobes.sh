@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need_root
 bin="$WORKLOADS/trace_probes"
 N=200
-readelf -n "$bin" | grep -q 'Provider: kiln' || fail "the workload has no kiln USDT notes"
+grep -q 'Provider: kiln' <<<"$(readelf -n "$bin")" || fail "the workload has no kiln USDT notes"
 
 "$KILN" trace -e "u:$bin:kiln_add" -o "$TMP/u.txt" -- "$bin" $N 0
 check "uprobe fired $N times" [ "$(grep -c "u:$bin:kiln_add: " "$TMP/u.txt")" -eq $N ]
