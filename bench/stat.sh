@@ -28,8 +28,9 @@ round() { # NAME CMD...: appends the mean wall ms per invocation of REPS runs to
 median() { sort -n "$work/$1" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 # Both tools must count the command for the comparison to mean anything.
-"$KILN" stat -x, -e $EV -- $CMD 2>&1 >/dev/null | grep -q task-clock || { echo "kiln stat failed" >&2; exit 1; }
-perf stat -x, -e $EV -- $CMD 2>&1 >/dev/null | grep -q task-clock || { echo "perf stat failed" >&2; exit 1; }
+# Whole outputs first: grep -q quitting early would SIGPIPE the tool under pipefail.
+grep -q task-clock <<<"$("$KILN" stat -x, -e $EV -- $CMD 2>&1 >/dev/null)" || { echo "kiln stat failed" >&2; exit 1; }
+grep -q task-clock <<<"$(perf stat -x, -e $EV -- $CMD 2>&1 >/dev/null)" || { echo "perf stat failed" >&2; exit 1; }
 
 for ((r = 0; r < ROUNDS; r++)); do
 	round bare $CMD
