@@ -17,6 +17,7 @@
 #include "collect/perf_ring.h"
 #include "util/hash.h"
 #include "util/libbpf_log.h"
+#include "util/percpu.h"
 #include "util/log.h"
 #include "util/perf_event.h"
 #include "util/vec.h"
@@ -499,18 +500,7 @@ int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *per_cpu = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(uint64_t));
-	for (uint32_t i = 0; i < CPUPROF_STAT_NR; i++) {
-		stats[i] = 0;
-		if (!per_cpu || ncpu <= 0 ||
-		    bpf_map__lookup_elem(c->skel->maps.stats, &i, sizeof(i), per_cpu,
-					 (size_t)ncpu * sizeof(uint64_t), 0))
-			continue;
-		for (int cpu = 0; cpu < ncpu; cpu++)
-			stats[i] += per_cpu[cpu];
-	}
-	free(per_cpu);
+	percpu_array_sum(bpf_map__fd(c->skel->maps.stats), CPUPROF_STAT_NR, stats);
 	/* A stack lost on its way is lost to the samples that refer to it too. */
 	stats[CPUPROF_STAT_STACKS_LOST] += c->unknown_stacks;
 }

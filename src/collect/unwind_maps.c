@@ -9,6 +9,7 @@
 #include "collect/unwind_maps.h"
 #include "unwind/cfi_table.h"
 #include "unwind/proc_maps.h"
+#include "util/percpu.h"
 #include "util/log.h"
 #include "util/vec.h"
 
@@ -504,22 +505,5 @@ void unwind_maps_get_stats(const struct unwind_maps *um, struct unwind_maps_stat
 
 int unwind_maps_read_counters(const struct unwind_maps *um, uint64_t out[UNWIND_STAT_NR])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	uint64_t *vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	int err = 0;
-	for (__u32 k = 0; k < UNWIND_STAT_NR; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(um->fds.stats, &k, vals)) {
-			err = -errno;
-			break;
-		}
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-	return err;
+	return percpu_array_sum(um->fds.stats, UNWIND_STAT_NR, out);
 }

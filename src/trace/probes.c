@@ -9,6 +9,7 @@
 
 #include "trace/probes.skel.h"
 #include "util/libbpf_log.h"
+#include "util/percpu.h"
 #include "util/log.h"
 
 struct pr_tracer {
@@ -240,21 +241,7 @@ int pr_tracer_stack(struct pr_tracer *t, uint32_t id, uint64_t ips[127])
 
 void pr_tracer_counters(struct pr_tracer *t, uint64_t out[PR_CNT_NR])
 {
-	memset(out, 0, PR_CNT_NR * sizeof(*out));
-	int ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return;
-	__u64 *per = calloc(ncpu, sizeof(*per));
-	if (!per)
-		return;
-	int fd = bpf_map__fd(t->skel->maps.counters);
-	for (__u32 i = 0; i < PR_CNT_NR; i++) {
-		if (bpf_map_lookup_elem(fd, &i, per))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[i] += per[c];
-	}
-	free(per);
+	percpu_array_sum(bpf_map__fd(t->skel->maps.counters), PR_CNT_NR, out);
 }
 
 void pr_tracer_close(struct pr_tracer *t)

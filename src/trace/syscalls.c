@@ -11,6 +11,7 @@
 #include "trace/syscalls.skel.h"
 #include "trace/sysnames.h"
 #include "util/libbpf_log.h"
+#include "util/percpu.h"
 #include "util/log.h"
 
 struct sc_tracer {
@@ -167,21 +168,7 @@ int sc_tracer_summary(struct sc_tracer *t, struct sc_stat out[SC_NR_MAX])
 
 void sc_tracer_counters(struct sc_tracer *t, uint64_t out[SC_CNT_NR])
 {
-	memset(out, 0, SC_CNT_NR * sizeof(*out));
-	int ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return;
-	__u64 *per = calloc(ncpu, sizeof(*per));
-	if (!per)
-		return;
-	int fd = bpf_map__fd(t->skel->maps.counters);
-	for (__u32 i = 0; i < SC_CNT_NR; i++) {
-		if (bpf_map_lookup_elem(fd, &i, per))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[i] += per[c];
-	}
-	free(per);
+	percpu_array_sum(bpf_map__fd(t->skel->maps.counters), SC_CNT_NR, out);
 }
 
 uint64_t sc_tracer_lost(struct sc_tracer *t)
