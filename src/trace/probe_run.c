@@ -364,10 +364,10 @@ static void print_aggs(struct prun *r)
 	}
 }
 
-static int dump_aggs(struct prun *r, bool clear)
+static int dump_aggs(struct prun *r)
 {
 	r->nents = 0;
-	int err = pr_tracer_aggs(r->t, collect, r, clear);
+	int err = pr_tracer_aggs(r->t, collect, r);
 	if (err)
 		return err;
 	print_aggs(r);
@@ -521,7 +521,7 @@ int trace_probes_run(struct trace_opts *o)
 			struct tm tm;
 			localtime_r(&now, &tm);
 			fprintf(o->out, "%02d:%02d:%02d\n", tm.tm_hour, tm.tm_min, tm.tm_sec);
-			err = dump_aggs(r, true);
+			err = dump_aggs(r);
 			next_dump += (int64_t)(o->interval * 1e9);
 		}
 		if (!o->out_path || n > 0)
@@ -531,7 +531,7 @@ int trace_probes_run(struct trace_opts *o)
 		while (r->agg == PR_AGG_NONE && pr_tracer_poll(r->t, 0) > 0)
 			;
 		if (r->agg != PR_AGG_NONE)
-			err = dump_aggs(r, false);
+			err = dump_aggs(r);
 		fflush(o->out);
 		uint64_t c[PR_CNT_NR];
 		pr_tracer_counters(r->t, c);

@@ -2,7 +2,10 @@
 /* Generic programs for tracepoints, uprobes/uretprobes and USDT probes. Each attachment carries
  * its event's index as a cookie; the per-event configuration (filter terms, keys, expression)
  * sits in a map filled before attaching, the mode in read-only data. Events are streamed
- * through a ring buffer or aggregated in a per-CPU hash, so only totals cross to user space. */
+ * through a ring buffer or aggregated in a per-CPU hash, so only totals cross to user space.
+ * The hash is double-buffered: user space flips `active` and drains the idle one, so an event
+ * that lands while an interval is being printed counts in the next interval instead of being
+ * deleted unseen. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -37,12 +40,17 @@ struct {
 	__uint(max_entries, 65536);
 } targets SEC(".maps");
 
-struct {
+struct aggs_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__type(key, struct pr_agg_key);
 	__type(value, struct pr_agg_val);
 	__uint(max_entries, 65536);
-} aggs SEC(".maps");
+};
+struct aggs_map aggs0 SEC(".maps");
+struct aggs_map aggs1 SEC(".maps");
+
+/* Which aggs map the programs write to; flipped by user space. */
+__u32 active = 0;
 
 /* --latency: when each thread passed the start event. */
 struct {
@@ -295,6 +303,26 @@ static __always_inline __s32 linear_slot(__s64 v)
 	return 1 + (__u64)(v - lh_min) / (__u64)lh_step;
 }
 
+static __always_inline void add_value(void *map, struct pr_agg_key *key, __s64 v)
+{
+	struct pr_agg_val *val = bpf_map_lookup_elem(map, key);
+	if (!val) {
+		struct pr_agg_val zero = {.min = v, .max = v};
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST); /* may race: look again */
+		val = bpf_map_lookup_elem(map, key);
+		if (!val) {
+			count(PR_CNT_AGG_FULL);
+			return;
+		}
+	}
+	val->count++;
+	val->sum += v;
+	if (v < val->min)
+		val->min = v;
+	if (v > val->max)
+		val->max = v;
+}
+
 static __always_inline void aggregate(void *ctx, const int kind, __u32 idx,
 				      const struct pr_event_cfg *cfg, __u64 latency_us)
 {
@@ -313,22 +341,10 @@ static __always_inline void aggregate(void *ctx, const int kind, __u32 idx,
 		key.slot = log2_slot(v);
 	else if (agg_mode == PR_AGG_LHIST)
 		key.slot = linear_slot(v);
-	struct pr_agg_val *val = bpf_map_lookup_elem(&aggs, &key);
-	if (!val) {
-		struct pr_agg_val zero = {.min = v, .max = v};
-		bpf_map_update_elem(&aggs, &key, &zero, BPF_NOEXIST); /* may race: look again */
-		val = bpf_map_lookup_elem(&aggs, &key);
-		if (!val) {
-			count(PR_CNT_AGG_FULL);
-			return;
-		}
-	}
-	val->count++;
-	val->sum += v;
-	if (v < val->min)
-		val->min = v;
-	if (v > val->max)
-		val->max = v;
+	if (active)
+		add_value(&aggs1, &key, v);
+	else
+		add_value(&aggs0, &key, v);
 }
 
 static __always_inline void stream(void *ctx, const int kind, __u32 idx,

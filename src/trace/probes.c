@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "trace/probes.skel.h"
@@ -189,7 +190,9 @@ bool pr_tracer_targets_alive(struct pr_tracer *t)
 	return bpf_map_get_next_key(bpf_map__fd(t->skel->maps.targets), NULL, &key) == 0;
 }
 
-int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx, bool clear)
+/* Flips the programs to the other map and reads the one they left: an event that arrives while
+ * this runs counts next time instead of being deleted unseen. */
+int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0)
@@ -197,7 +200,12 @@ int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx, bool clear)
 	struct pr_agg_val *per = calloc(ncpu, sizeof(*per));
 	if (!per)
 		return -ENOMEM;
-	int fd = bpf_map__fd(t->skel->maps.aggs);
+	uint32_t idle = t->skel->bss->active;
+	__atomic_store_n(&t->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
+	/* a program that read the old value finishes within microseconds; give it ample time */
+	struct timespec ts = {0, 2 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	int fd = bpf_map__fd(idle ? t->skel->maps.aggs1 : t->skel->maps.aggs0);
 	struct pr_agg_key key, next;
 	void *prev = NULL;
 	int err = 0;
@@ -222,11 +230,8 @@ int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx, bool clear)
 		if (sum.count && (err = fn(ctx, &key, &sum)))
 			break;
 	}
-	if (clear) {
-		/* entries go one by one: a batch delete would race with new increments anyway */
-		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-			bpf_map_delete_elem(fd, &next);
-	}
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0)
+		bpf_map_delete_elem(fd, &next);
 	free(per);
 	return err;
 }

@@ -27,8 +27,8 @@ int pr_tracer_add_target(struct pr_tracer *t, uint32_t tgid, bool until_exec);
 int pr_tracer_attach(struct pr_tracer *t, const struct pr_specs *s, pr_event_fn fn, void *ctx);
 int pr_tracer_poll(struct pr_tracer *t, int timeout_ms);
 bool pr_tracer_targets_alive(struct pr_tracer *t);
-/* Hands every aggregated entry (summed over CPUs) to fn; clear: empties the map after. */
-int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx, bool clear);
+/* Hands every entry aggregated since the last call (summed over CPUs) to fn, then forgets them. */
+int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx);
 /* A stored stack's addresses (zero-terminated), or -errno. */
 int pr_tracer_stack(struct pr_tracer *t, uint32_t id, uint64_t ips[127]);
 void pr_tracer_counters(struct pr_tracer *t, uint64_t out[PR_CNT_NR]);
