@@ -2,7 +2,8 @@
 # Overhead of CPU profiling, measured in one run against perf (issue 2 item 7, issue 4 item 5).
 # A fixed-work workload pinned to CPU 0 runs under no profiler, kiln (bpf and perf modes) and
 # `perf record -a -g`, each recording system-wide at 1 kHz and 10 kHz. For each we report:
-#   per-sample cost = (workload CPU time - its CPU time unprofiled + profiler CPU time) / samples
+#   per-sample cost = (workload CPU time - its CPU time unprofiled + profiler CPU time) / samples,
+#     for one run and at the margin (two run lengths), with the fixed cost apart
 #   bytes read from the kernel per second (kiln reports it; perf: the size of perf.data)
 #   the profiler's peak RSS.
 set -euo pipefail
@@ -12,68 +13,99 @@ KILN=$PWD/$BUILD/kiln
 WORK=$PWD/$BUILD/workloads/fixedwork
 MILLIONS=${MILLIONS:-3000}
 REPEAT=${REPEAT:-3}
+LONG_FACTOR=${LONG_FACTOR:-3}
 TMP=$(mktemp -d /tmp/kiln-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/record.sh needs root" >&2; exit 1; }
 command -v perf >/dev/null || { echo "perf (Debian linux-perf) is needed for the comparison" >&2; exit 1; }
 
-# CPU seconds (user+sys) of one workload run pinned to CPU 0.
+# CPU seconds (user+sys) of one workload run of $1 million iterations pinned to CPU 0.
 workload_cpu() {
-	/usr/bin/time -f "%U %S" -o "$TMP/wl.time" taskset -c 0 "$WORK" "$MILLIONS"
+	/usr/bin/time -f "%U %S" -o "$TMP/wl.time" taskset -c 0 "$WORK" "$1"
 	awk '{printf "%.3f\n", $1 + $2}' "$TMP/wl.time"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-baseline=$(for _ in $(seq "$REPEAT"); do workload_cpu; done | median)
-echo "workload alone: ${baseline}s CPU (median of $REPEAT)"
+# A profiler costs a fixed amount (start-up, loading BPF, symbol tables) plus an amount per
+# sample. One run mixes both, and how long it runs decides which dominates, so every profiler
+# records a short and a long run of the same workload: the difference in cost over the
+# difference in samples is the cost of one more sample, the rest is the fixed cost.
+LONG=$((MILLIONS * LONG_FACTOR))
+base_short=$(for _ in $(seq "$REPEAT"); do workload_cpu "$MILLIONS"; done | median)
+base_long=$(for _ in $(seq "$REPEAT"); do workload_cpu "$LONG"; done | median)
+echo "workload alone: ${base_short}s CPU for $MILLIONS M, ${base_long}s for $LONG M (median of $REPEAT)"
 
-# profile NAME HZ CMD...: starts the profiler, runs the workload, stops it with SIGINT.
-profile() {
-	local name=$1 hz=$2; shift 2
+# run_once MILLIONS BASELINE CMD...: prints "samples extra_wl_cpu profiler_cpu profiler_utime
+# bytes seconds rss" for one recording of the workload.
+run_once() {
+	local millions=$1 base=$2 name=$3; shift 3
 	/usr/bin/time -f "%U %S %M" -o "$TMP/prof.time" "$@" >"$TMP/prof.out" 2>&1 &
 	local pid=$!
 	sleep 1.5 # let the profiler start before the measured work
 	local start; start=$(date +%s.%N)
-	local wl; wl=$(workload_cpu)
-	local secs; secs=$(echo "$(date +%s.%N) - $start" | bc)
+	local wl; wl=$(workload_cpu "$millions")
+	local secs; secs=$(echo "$(date +%s.%N) - $start + 2" | bc)
 	sleep 0.5
 	pkill -INT -P $pid 2>/dev/null || true
 	wait $pid || true
-	local prof_cpu rss; read -r u s rss < <(tail -n1 "$TMP/prof.time"); prof_cpu=$(echo "$u + $s" | bc)
+	local u s rss; read -r u s rss < <(tail -n1 "$TMP/prof.time")
 	local samples bytes
 	case $name in
 	perf*)
 		samples=$(perf report -i "$TMP/perf.data" --stats 2>/dev/null | awk '/SAMPLE events:/ {print $3; exit}')
 		bytes=$(stat -c %s "$TMP/perf.data")
 		# perf --call-graph dwarf unwinds after the fact: perf script is part of its cost.
-		if [ "$name" = "perf dwarf" ]; then
+		# "perf -g+script" is the perf record | perf script pipeline that kiln's symbolized
+		# output replaces.
+		if [ "$name" = "perf dwarf" ] || [ "$name" = "perf -g+script" ]; then
 			/usr/bin/time -f "%U %S" -o "$TMP/script.time" perf script -i "$TMP/perf.data" >/dev/null 2>&1
-			prof_cpu=$(echo "$prof_cpu + $(tail -n1 "$TMP/script.time" | awk '{print $1 + $2}')" | bc)
+			read -r su ss < <(tail -n1 "$TMP/script.time")
+			u=$(echo "$u + $su" | bc); s=$(echo "$s + $ss" | bc)
 		fi ;;
 	*)
 		samples=$(sed -n 's/^kiln: \([0-9]*\) samples.*/\1/p' "$TMP/prof.out")
 		bytes=$(sed -n 's/.* \([0-9]*\) bytes read from the kernel.*/\1/p' "$TMP/prof.out") ;;
 	esac
-	local total; total=$(echo "$secs + 2" | bc)
-	awk -v n="$name" -v hz="$hz" -v wl="$wl" -v base="$baseline" -v pc="$prof_cpu" \
-	    -v samples="${samples:-0}" -v bytes="${bytes:-0}" -v secs="$total" -v rss="$rss" 'BEGIN {
-		extra = wl - base; if (extra < 0) extra = 0
-		per = samples > 0 ? (extra + pc) * 1e6 / samples : 0
-		own = samples > 0 ? pc * 1e6 / samples : 0
-		printf "| %-10s | %6s | %8d | %7.3f | %7.3f | %10.2f | %10.2f | %12.0f | %8d |\n",
-		       n, hz, samples, extra, pc, per, own, bytes / secs, rss
+	echo "${samples:-0} $(echo "$wl - $base" | bc) $(echo "$u + $s" | bc) $u ${bytes:-0} $secs $rss"
+}
+
+# profile NAME HZ CMD...: the short and the long run, one table row.
+profile() {
+	local name=$1 hz=$2; shift 2
+	local short long
+	short=$(run_once "$MILLIONS" "$base_short" "$name" "$@")
+	long=$(run_once "$LONG" "$base_long" "$name" "$@")
+	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
+		split(a, S, " "); split(b, L, " ")
+		# S[1] samples, S[2] extra workload CPU, S[3] profiler CPU, S[4] its user CPU,
+		# S[5] bytes, S[6] seconds, S[7] RSS
+		xs = S[2] < 0 ? 0 : S[2]; xl = L[2] < 0 ? 0 : L[2]
+		per = S[1] > 0 ? (xs + S[3]) * 1e6 / S[1] : 0
+		ds = L[1] - S[1]
+		mcost = ds > 0 ? ((xl + L[3]) - (xs + S[3])) * 1e6 / ds : 0
+		mown = ds > 0 ? (L[3] - S[3]) * 1e6 / ds : 0
+		muser = ds > 0 ? (L[4] - S[4]) * 1e6 / ds : 0
+		fixed = S[3] - (L[3] - S[3]) * (ds > 0 ? S[1] / ds : 0)
+		mbytes = ds > 0 ? (L[5] - S[5]) / ds : 0
+		printf "| %-10s | %6s | %7d | %7d | %8.1f | %8.2f | %8.2f | %8.2f | %7.2f | %9.0f | %8.1f | %8d |\n",
+		       n, hz, S[1], L[1], per, mcost, mown, muser, fixed, S[5] / S[6], mbytes, S[7]
 	}'
 }
 
 echo
-echo "| profiler   |     Hz |  samples | wl +CPU s | prof CPU s | cost us/sample | own us/sample | bytes/s read | RSS KiB |"
-echo "|------------|--------|----------|---------|---------|------------|------------|--------------|----------|"
+echo "short run: $MILLIONS M iterations; long: $LONG M. Per sample: cost of one run / its samples;"
+echo "marginal: (long - short) / (samples long - samples short); fixed: the short run's own CPU"
+echo "less its samples at the marginal rate."
+echo
+echo "| profiler   |     Hz | samples | samples long | cost us/sample | marginal us/sample | marginal own us | marginal own user us | fixed own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
+echo "|------------|--------|---------|---------|----------|----------|----------|----------|---------|-----------|----------|----------|"
 for hz in 1000 10000; do
 	profile "kiln bpf" $hz "$KILN" record -q --mode bpf --unwind fp -a -F $hz -o "$TMP/k.folded"
 	profile "kiln dwarf" $hz "$KILN" record -q --mode bpf --unwind dwarf -a -F $hz -o "$TMP/k.folded"
 	profile "kiln perf" $hz "$KILN" record -q --mode perf -a -F $hz -o "$TMP/k.folded"
 	profile "perf -g" $hz perf record -q -a -g -F $hz -o "$TMP/perf.data"
+	profile "perf -g+script" $hz perf record -q -a -g -F $hz -o "$TMP/perf.data"
 	# At 10 kHz perf's 8 KiB stack copies make gigabytes: 1 kHz shows the ratio.
 	[ $hz -eq 1000 ] && profile "perf dwarf" $hz perf record -q -a --call-graph dwarf -F $hz -o "$TMP/perf.data"
 done

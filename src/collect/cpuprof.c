@@ -340,32 +340,39 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void stack_lookup(struct cpuprof *c, uint64_t hash, const uint64_t **ips, uint32_t *depth)
+/* False when the stack never arrived (its record was lost): the sample keeps no frames. */
+static bool stack_lookup(struct cpuprof *c, uint64_t hash, const uint64_t **ips, uint32_t *depth)
 {
 	*ips = NULL;
 	*depth = 0;
 	if (!hash)
-		return;
+		return true;
 	uint32_t id = intern_find(&c->stack_ids, &hash, sizeof(hash));
 	if (!id) {
 		c->unknown_stacks++;
-		return;
+		return false;
 	}
 	*ips = c->ips + c->stacks[id - 1].first;
 	*depth = c->stacks[id - 1].depth;
+	return true;
 }
 
 static int deliver(struct cpuprof *c, struct stack_sink *sink, const struct cpuprof_key *k,
 		   uint64_t count)
 {
+	/* The same entries come back drain after drain: only a new one is symbolized. */
+	int known = stack_sink_add_known(sink, k, sizeof(*k), (int32_t)k->pid, count);
+	if (known)
+		return known < 0 ? known : 0;
 	char comm[CPUPROF_COMM_LEN + 1];
 	memcpy(comm, k->comm, CPUPROF_COMM_LEN);
 	comm[CPUPROF_COMM_LEN] = 0;
 	struct raw_stack rs = {
 	    .pid = (int32_t)k->pid, .tid = (int32_t)k->tid, .comm = comm, .count = count};
-	stack_lookup(c, k->kernel_stack, &rs.kernel, &rs.nkernel);
-	stack_lookup(c, k->user_stack, &rs.user, &rs.nuser);
-	return stack_sink_add(sink, &rs);
+	bool whole = stack_lookup(c, k->kernel_stack, &rs.kernel, &rs.nkernel);
+	whole &= stack_lookup(c, k->user_stack, &rs.user, &rs.nuser);
+	/* A lost stack may yet arrive (once the kernel forgets it was sent): not remembered. */
+	return whole ? stack_sink_add_keyed(sink, k, sizeof(*k), &rs) : stack_sink_add(sink, &rs);
 }
 
 /* Moves every entry of one counts map into the sink, deleting it from the kernel. */

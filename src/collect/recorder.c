@@ -158,11 +158,17 @@ static void note_code_change(void *arg, const struct perf_event_header *h)
 		s->changed[s->nchanged++] = pid;
 }
 
-static void apply_code_changes(struct session *s)
+/* Unwind tables matter only while sampling: -d is kept even when many processes start at
+ * once, and past the deadline the rest are left unread. deadline 0: none. */
+static void apply_code_changes(struct session *s, uint64_t deadline)
 {
-	for (size_t i = 0; s->bpf && i < s->nchanged; i++)
+	size_t i = 0;
+	for (; s->bpf && i < s->nchanged && !(deadline && now_ns() >= deadline); i++)
 		cpuprof_process_changed(s->bpf, s->changed[i]);
-	s->nchanged = 0;
+	if (!s->bpf)
+		i = s->nchanged;
+	memmove(s->changed, s->changed + i, (s->nchanged - i) * sizeof(*s->changed));
+	s->nchanged -= i;
 }
 
 static int open_collectors(struct session *s)
@@ -253,10 +259,10 @@ static bool target_ended(struct session *s)
 	return t->npids && target_pids_gone(t);
 }
 
-static int collect(struct session *s, bool drain_bpf)
+static int collect(struct session *s, bool drain_bpf, uint64_t deadline)
 {
 	int err = perf_sampler_poll(s->perf, s->sym, &s->sink);
-	apply_code_changes(s);
+	apply_code_changes(s, deadline);
 	if (!err && s->bpf)
 		err = drain_bpf ? cpuprof_drain(s->bpf, &s->sink) : cpuprof_poll(s->bpf, &s->sink);
 	if (err)
@@ -283,7 +289,7 @@ static int record_loop(struct session *s)
 		now = now_ns();
 		bool drain =
 		    now >= next_drain || (s->bpf && samples_so_far(s) >= next_drain_samples);
-		int err = collect(s, drain);
+		int err = collect(s, drain, end);
 		if (err)
 			return err;
 		if (drain) {
@@ -307,7 +313,7 @@ static int stop_collectors(struct session *s)
 	if (s->bpf)
 		cpuprof_stop(s->bpf);
 	perf_sampler_disable(s->perf);
-	int err = collect(s, false);
+	int err = collect(s, false, 1); /* sampling is over: no more unwind tables */
 	/* Both count maps: the one being written and the one last drained. */
 	for (int i = 0; !err && s->bpf && i < 2; i++)
 		err = cpuprof_drain(s->bpf, &s->sink);

@@ -21,11 +21,20 @@ int stack_sink_init(struct stack_sink *s, struct kiln_profile *p, struct symboli
 	return 0;
 }
 
+struct sink_known {
+	long sample;
+	uint64_t gen; /* the process's when the sample was symbolized */
+};
+
 void stack_sink_free(struct stack_sink *s)
 {
 	free(s->locs);
 	s->locs = NULL;
 	s->locs_cap = 0;
+	intern_free(&s->known_keys);
+	free(s->known);
+	s->known = NULL;
+	s->known_cap = 0;
 }
 
 static int reserve_locs(struct stack_sink *s, uint32_t need)
@@ -45,7 +54,15 @@ static void learn_process(struct stack_sink *s, int pid)
 		sym_scan_process(s->sym, pid);
 }
 
-int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
+static void sample_values(const struct stack_sink *s, uint64_t count, int64_t weight,
+			  int64_t values[KILN_MAX_VALUES])
+{
+	values[0] = (int64_t)count;
+	values[1] = weight ? weight : (int64_t)count * s->period_ns;
+}
+
+/* Symbolizes the stack and adds it to the profile: the sample's index, or -errno. */
+static long add_stack(struct stack_sink *s, const struct raw_stack *rs)
 {
 	struct kiln_profile *p = s->profile;
 	uint32_t n = 0;
@@ -78,14 +95,49 @@ int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
 	if (comm && !(labels.comm = kiln_profile_intern_cstr(p, comm)))
 		return -ENOMEM;
 	int64_t values[KILN_MAX_VALUES] = {0};
-	values[0] = (int64_t)rs->count;
-	values[1] = rs->weight ? rs->weight : (int64_t)rs->count * s->period_ns;
+	sample_values(s, rs->count, rs->weight, values);
 	long idx = kiln_profile_add_sample(p, s->locs, n, &labels, values);
 	if (idx < 0)
-		return (int)idx;
+		return idx;
 	if (s->timeline && rs->time_ns &&
 	    kiln_profile_add_event(p, rs->time_ns, (uint32_t)idx, values[1]))
 		return -ENOMEM;
 	s->samples += rs->count;
+	return idx;
+}
+
+int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
+{
+	long idx = add_stack(s, rs);
+	return idx < 0 ? (int)idx : 0;
+}
+
+int stack_sink_add_known(struct stack_sink *s, const void *key, size_t len, int32_t pid,
+			 uint64_t count)
+{
+	uint32_t id = intern_find(&s->known_keys, key, len);
+	if (!id || s->known[id - 1].gen != sym_process_gen(s->sym, pid))
+		return 0;
+	int64_t values[KILN_MAX_VALUES] = {0};
+	sample_values(s, count, 0, values);
+	int err = kiln_profile_add_to_sample(s->profile, s->known[id - 1].sample, values);
+	if (err)
+		return err;
+	s->samples += count;
+	return 1;
+}
+
+int stack_sink_add_keyed(struct stack_sink *s, const void *key, size_t len,
+			 const struct raw_stack *rs)
+{
+	long idx = add_stack(s, rs);
+	if (idx < 0)
+		return (int)idx;
+	bool added;
+	uint32_t id = intern_get(&s->known_keys, key, len, &added);
+	if (!id || VEC_RESERVE(s->known, s->known_cap, id))
+		return -ENOMEM;
+	/* The generation after symbolizing: a process first met just now has been read. */
+	s->known[id - 1] = (struct sink_known){idx, sym_process_gen(s->sym, rs->pid)};
 	return 0;
 }

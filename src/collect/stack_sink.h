@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "profile/profile.h"
+#include "util/hash.h"
 #include "symbol/symbolizer.h"
 
 struct raw_stack {
@@ -30,6 +31,11 @@ struct stack_sink {
 	uint64_t samples;  /* delivered so far */
 	uint32_t *locs;	   /* scratch */
 	uint32_t locs_cap;
+	/* Collectors that aggregate in the kernel deliver the same keys drain after drain:
+	 * key -> the sample it became, while the process's memory is unchanged. */
+	struct intern_table known_keys;
+	struct sink_known *known;
+	size_t known_cap;
 };
 
 /* Sets the profile's value types (samples/count, cpu/nanoseconds) and period. */
@@ -37,5 +43,12 @@ int stack_sink_init(struct stack_sink *s, struct kiln_profile *p, struct symboli
 		    int64_t period_ns, bool timeline);
 void stack_sink_free(struct stack_sink *s);
 int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs);
+/* For a key (the collector's own bytes naming pid, thread and stack) added before by
+ * stack_sink_add_keyed: adds count to its sample and returns 1, without symbolizing again.
+ * 0: unknown key or the process changed since; call stack_sink_add_keyed. */
+int stack_sink_add_known(struct stack_sink *s, const void *key, size_t len, int32_t pid,
+			 uint64_t count);
+int stack_sink_add_keyed(struct stack_sink *s, const void *key, size_t len,
+			 const struct raw_stack *rs);
 
 #endif

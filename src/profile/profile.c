@@ -253,6 +253,19 @@ long kiln_profile_add_sample(struct kiln_profile *p, const uint32_t *locs, uint3
 	return (long)(id - 1);
 }
 
+int kiln_profile_add_to_sample(struct kiln_profile *p, long sample, const int64_t *values)
+{
+	if (sample < 0 || (size_t)sample >= p->nsamples)
+		return -EINVAL;
+	uint64_t magnitude[KILN_MAX_VALUES];
+	if (grow_magnitude(p, values, magnitude))
+		return -EOVERFLOW;
+	for (size_t i = 0; i < p->nvalues; i++)
+		p->samples[sample].values[i] += values[i];
+	memcpy(p->magnitude, magnitude, p->nvalues * sizeof(*magnitude));
+	return 0;
+}
+
 int kiln_profile_add_event(struct kiln_profile *p, uint64_t time_ns, uint32_t sample,
 			   int64_t weight)
 {

@@ -139,6 +139,8 @@ const uint32_t *kiln_profile_sample_locs(const struct kiln_profile *p, const str
  * INT64_MAX (readers report that as bad input). */
 long kiln_profile_add_sample(struct kiln_profile *p, const uint32_t *locs, uint32_t nlocs,
 			     const struct kiln_labels *labels, const int64_t *values);
+/* Adds values to the sample at this index (one kiln_profile_add_sample returned). */
+int kiln_profile_add_to_sample(struct kiln_profile *p, long sample, const int64_t *values);
 int kiln_profile_add_event(struct kiln_profile *p, uint64_t time_ns, uint32_t sample,
 			   int64_t weight);
 

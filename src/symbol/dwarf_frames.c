@@ -237,6 +237,10 @@ static void build_ranges(struct dwarf_index *ix)
 
 static bool unit_at(struct dwarf_index *ix, uint64_t pc, Dwarf_Die *cudie)
 {
+	/* .debug_aranges (gcc writes it) finds the unit without reading the others; walking
+	 * every unit's ranges costs libc's 1600 units on the first address. */
+	if (!ix->ranges_built && dwarf_addrdie(ix->dw, pc, cudie))
+		return true;
 	if (!ix->ranges_built)
 		build_ranges(ix);
 	size_t lo = 0, hi = ix->nranges;

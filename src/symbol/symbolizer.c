@@ -164,6 +164,12 @@ const char *sym_process_name(struct symbolizer *s, int pid)
 	return p && p->comm[0] ? p->comm : NULL;
 }
 
+uint64_t sym_process_gen(struct symbolizer *s, int pid)
+{
+	struct process *p = find_process(s, pid);
+	return p ? p->gen : 0;
+}
+
 void sym_process_comm(struct symbolizer *s, int pid, const char *comm, bool exec)
 {
 	struct process *p = get_process(s, pid);

@@ -33,6 +33,9 @@ void sym_process_mmap(struct symbolizer *s, int pid, uint64_t start, uint64_t le
 void sym_process_exit(struct symbolizer *s, int pid);
 /* Name of the process (comm) as last seen, or NULL. */
 const char *sym_process_name(struct symbolizer *s, int pid);
+/* Changes whenever what kiln knows of the process's memory changes (exec, mmap); 0 for a
+ * process it does not know. Symbolized results of a process stay valid while it holds. */
+uint64_t sym_process_gen(struct symbolizer *s, int pid);
 
 /* Resolution into the profile: returns a location id (never 0 unless out of memory).
  * Unresolved frames get a location whose function is named like perf: "[unknown]", or

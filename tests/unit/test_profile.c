@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
 
 #include "profile/profile.h"
@@ -51,6 +52,28 @@ static void identical_stacks_aggregate(void **state)
 	kiln_profile_free(p);
 }
 
+/* Kernel-aggregated counts come back drain after drain for a sample already built. */
+static void counts_add_to_a_known_sample(void **state)
+{
+	(void)state;
+	struct kiln_profile *p = kiln_profile_new();
+	kiln_profile_add_value_type(p, "samples", "count");
+	uint32_t f = kiln_profile_function_named(p, "leaf", 4);
+	struct kiln_line l = {f, 0};
+	uint32_t loc = kiln_profile_location(p, 0, 0x10, KILN_FRAME_USER, &l, 1);
+	int64_t three = 3, big = INT64_MAX - 3;
+	long idx = kiln_profile_add_sample(p, &loc, 1, NULL, &three);
+	assert_int_equal(idx, 0);
+	assert_int_equal(kiln_profile_add_to_sample(p, idx, &three), 0);
+	assert_int_equal(p->samples[0].values[0], 6);
+	assert_int_equal(kiln_profile_total(p, 0), 6);
+	assert_int_equal(kiln_profile_add_to_sample(p, 1, &three), -EINVAL);
+	assert_int_equal(kiln_profile_add_to_sample(p, -1, &three), -EINVAL);
+	assert_int_equal(kiln_profile_add_to_sample(p, idx, &big), -EOVERFLOW);
+	assert_int_equal(p->samples[0].values[0], 6);
+	kiln_profile_free(p);
+}
+
 static void many_distinct_samples_survive_growth(void **state)
 {
 	(void)state;
@@ -73,6 +96,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(strings_are_interned_once),
 	    cmocka_unit_test(identical_stacks_aggregate),
+	    cmocka_unit_test(counts_add_to_a_known_sample),
 	    cmocka_unit_test(many_distinct_samples_survive_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
