@@ -48,9 +48,11 @@ struct counts_map {
 struct counts_map counts0 SEC(".maps");
 struct counts_map counts1 SEC(".maps");
 
-/* Target processes (tgid -> 1) when filtering; children are added on fork. */
+/* Target processes (tgid -> 1) when filtering; children are added on fork. Not preallocated:
+ * system-wide recordings use none of its 65536 elements. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 	__uint(max_entries, 65536);

@@ -362,6 +362,10 @@ static size_t count_processes(const struct kiln_profile *p)
 static uint64_t bytes_read(const struct session *s)
 {
 	uint64_t b = perf_sampler_bytes_read(s->perf);
+	if (s->bpf)
+		kiln_debug(
+		    "bytes read: %llu from perf rings (sideband), %llu from BPF maps and ring",
+		    (unsigned long long)b, (unsigned long long)cpuprof_bytes_read(s->bpf));
 	return s->bpf ? b + cpuprof_bytes_read(s->bpf) : b;
 }
 
