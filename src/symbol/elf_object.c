@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbol/debug_cache.h"
 #include "symbol/debuginfo.h"
 #include "util/log.h"
 
@@ -287,9 +288,35 @@ static void read_plt(struct elf_object *o)
 	}
 }
 
+/* The decompressed copy of this build id's debug file, when one was stored before. */
+static bool load_cached_debug_file(struct elf_object *o)
+{
+	char path[PATH_MAX], id[sizeof(o->build_id)];
+	int fd = o->build_id[0] ? debug_cache_open(o->build_id, path, sizeof(path)) : -ENOENT;
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool ok = !image_map_fd(&o->debug, fd, &st) && image_elf(&o->debug);
+	close(fd);
+	if (ok) {
+		elf_build_id_hex(o->debug.elf, id, sizeof(id));
+		ok = !strcmp(id, o->build_id);
+	}
+	if (!ok || !(o->debug_path = strdup(path))) {
+		image_close(&o->debug);
+		unlink(path); /* damaged or not this file's: stored again when next read */
+		return false;
+	}
+	o->debug_from_cache = true;
+	kiln_debug("debug file for %s: %s (decompressed copy)", o->path, path);
+	return true;
+}
+
 /* The symbols of a debug file share the binary's link-time addresses, so both tables merge. */
 static void load_debug_file(struct elf_object *o)
 {
+	if (load_cached_debug_file(o))
+		return;
 	char *path = NULL;
 	struct debug_query q = {o->root, o->path, o->main.elf, o->build_id, o->dev, o->ino};
 	int fd = debuginfo_find(&q, &path);
@@ -301,6 +328,7 @@ static void load_debug_file(struct elf_object *o)
 		free(path);
 	} else {
 		o->debug_path = path;
+		o->debug_to_cache = o->build_id[0] && debug_cache_worth_it(o->debug.elf);
 		kiln_debug("debug file for %s: %s", o->path, path);
 	}
 	close(fd);
@@ -352,6 +380,12 @@ struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 		return NULL;
 	if (o->debug.elf)
 		o->dwarf = dwarf_begin_elf(o->debug.elf, DWARF_C_READ, NULL);
+	/* libdw has just inflated the sections: the next run maps them instead. */
+	if (o->dwarf && o->debug_to_cache) {
+		int err = debug_cache_store(o->debug.elf, o->build_id);
+		if (err)
+			kiln_debug("no decompressed copy of %s: %s", o->debug_path, strerror(-err));
+	}
 	if (!o->dwarf)
 		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
 	if (o->dwarf)

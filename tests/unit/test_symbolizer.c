@@ -969,6 +969,76 @@ static void stripped_binary_finds_debug_file(void **state)
 }
 
 /* The vdso has no file: its image comes from memory, and it has symbols. */
+/* Text naming every frame (function:line, inlined ones first) of n libc addresses from start. */
+static char *describe_libc_range(uint64_t start, size_t n, size_t *inlined)
+{
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	size_t cap = 1 << 20, len = 0;
+	char *out = calloc(1, cap);
+	assert_non_null(out);
+	for (uint64_t a = start; a < start + n; a++) {
+		uint32_t loc = sym_user_location(s, p, getpid(), a);
+		const struct kiln_location *l = kiln_profile_get_location(p, loc);
+		if (l->nlines > 1)
+			(*inlined)++;
+		for (uint32_t i = 0; i < l->nlines && len + 256 < cap; i++)
+			len += (size_t)snprintf(out + len, cap - len, "%s:%d;", fn_name(p, loc, i),
+						(int)loc_line(p, loc, i)->line);
+		out[len++] = '\n';
+	}
+	kiln_profile_free(p);
+	symbolizer_free(s);
+	return out;
+}
+
+/* Debian's debug files are compressed: the first symbolizer stores a decompressed copy, the
+ * next reads it, and both name every frame alike. */
+static void decompressed_debug_copy_resolves_alike(void **state)
+{
+	(void)state;
+	/* Skipped only where libc's debug file (libc6-dbg) is missing or not compressed. */
+	const char *compressed =
+	    "f=/usr/lib/debug/.build-id/$(readelf -n /lib/x86_64-linux-gnu/libc.so.6 | sed -n "
+	    "'s/.*Build ID: \\(..\\)\\(.*\\)/\\1\\/\\2/p').debug; "
+	    "out=$(readelf -SW \"$f\" 2>/dev/null) && echo \"$out\" | grep -q '\\.debug_info.* C '";
+	if (system(compressed) != 0) {
+		print_message("SKIP: libc has no compressed debug file here (libc6-dbg)\n");
+		skip();
+	}
+	char dir[] = "/tmp/kiln-debug-cache.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("KILN_CACHE_DIR", dir, 1);
+	uint64_t start = (uint64_t)(uintptr_t)qsort_r;
+	size_t inlined_cold = 0, inlined_warm = 0;
+	char *cold = describe_libc_range(start, 2048, &inlined_cold);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "ls %s/*.debug >/dev/null 2>&1", dir);
+	bool stored = system(cmd) == 0;
+	char *warm = stored ? describe_libc_range(start, 2048, &inlined_warm) : NULL;
+	/* A damaged copy is not trusted: the debug file is read again and the copy replaced. */
+	snprintf(cmd, sizeof(cmd), "for f in %s/*.debug; do echo damaged >$f; done", dir);
+	size_t inlined_again = 0;
+	char *again =
+	    stored && system(cmd) == 0 ? describe_libc_range(start, 2048, &inlined_again) : NULL;
+	snprintf(cmd, sizeof(cmd), "! grep -l damaged %s/*.debug", dir);
+	bool replaced = system(cmd) == 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("KILN_CACHE_DIR");
+	assert_true(stored);
+	assert_true(inlined_cold > 0); /* the DWARF was read, not just the symbol table */
+	assert_int_equal(inlined_cold, inlined_warm);
+	assert_string_equal(cold, warm);
+	assert_non_null(again);
+	assert_string_equal(cold, again);
+	assert_true(replaced);
+	free(cold);
+	free(warm);
+	free(again);
+}
+
 static void vdso_resolves(void **state)
 {
 	(void)state;
@@ -1017,6 +1087,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(repeated_lookups_are_cheap),
 	    cmocka_unit_test(deleted_binary_resolves),
 	    cmocka_unit_test(vdso_resolves),
+	    cmocka_unit_test(decompressed_debug_copy_resolves_alike),
 	    cmocka_unit_test(stripped_binary_finds_debug_file),
 	    cmocka_unit_test(plt_stubs_are_named),
 	    cmocka_unit_test(symbol_table_rules),

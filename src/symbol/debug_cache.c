@@ -1,0 +1,234 @@
+#include "symbol/debug_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/atomic_file.h"
+#include "util/log.h"
+#include "util/vec.h"
+
+#define DEFAULT_MAX_MB 2048
+
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+		*p = 0;
+		int rc = mkdir(path, 0700);
+		*p = saved;
+		if (rc && errno != EEXIST)
+			return -errno;
+		if (!saved)
+			return 0;
+	}
+}
+
+int debug_cache_dir(char *buf, size_t len)
+{
+	const char *env = getenv("KILN_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
+	int n;
+	if (env)
+		n = *env ? snprintf(buf, len, "%s", env) : -1;
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/kiln/debug", xdg);
+	else if (home && *home)
+		n = snprintf(buf, len, "%s/.cache/kiln/debug", home);
+	else
+		n = -1;
+	if (n < 0)
+		return -ENOENT;
+	if ((size_t)n >= len)
+		return -ENAMETOOLONG;
+	return make_dirs(buf);
+}
+
+/* Build ids are hex: anything else never becomes part of a path. */
+static int copy_path(const char *build_id, char *path, size_t len)
+{
+	size_t n = strlen(build_id);
+	if (n < 8 || strspn(build_id, "0123456789abcdef") != n)
+		return -EINVAL;
+	char dir[PATH_MAX];
+	int err = debug_cache_dir(dir, sizeof(dir));
+	if (err)
+		return err;
+	if ((size_t)snprintf(path, len, "%s/%s.debug", dir, build_id) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int debug_cache_open(const char *build_id, char *path, size_t len)
+{
+	int err = copy_path(build_id, path, len);
+	if (err)
+		return err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	futimens(fd, NULL); /* recently used: evicted last */
+	return fd;
+}
+
+static const char *section_name(Elf *elf, size_t shstrndx, const GElf_Shdr *sh)
+{
+	const char *name = elf_strptr(elf, shstrndx, sh->sh_name);
+	return name ? name : "";
+}
+
+bool debug_cache_worth_it(Elf *elf)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_COMPRESSED) &&
+		    !strncmp(section_name(elf, shstrndx, &sh), ".debug_", 7))
+			return true;
+	}
+	return false;
+}
+
+/* Decompresses every compressed section in place; the copy's size, or -errno. */
+static long long decompress_all(Elf *elf)
+{
+	long long size = 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return -EIO;
+		if ((sh.sh_flags & SHF_COMPRESSED) &&
+		    (elf_compress(scn, 0, 0) < 0 || !gelf_getshdr(scn, &sh)))
+			return -EIO;
+		if (sh.sh_type != SHT_NOBITS)
+			size += (long long)sh.sh_size;
+	}
+	return size;
+}
+
+/* Section for section, in the same order (symbol tables refer to sections by index); libelf lays
+ * the file out. Program headers stay behind: a debug file's describe the binary, not itself. */
+static int copy_elf(Elf *src, Elf *dst)
+{
+	GElf_Ehdr eh;
+	size_t shstrndx;
+	if (!gelf_getehdr(src, &eh) || elf_getshdrstrndx(src, &shstrndx) ||
+	    shstrndx >= SHN_LORESERVE || !gelf_newehdr(dst, gelf_getclass(src)))
+		return -EIO;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(src, scn));) {
+		GElf_Shdr sh;
+		Elf_Scn *copy = elf_newscn(dst);
+		if (!gelf_getshdr(scn, &sh) || !copy)
+			return -EIO;
+		for (Elf_Data *d = NULL; (d = elf_getdata(scn, d));) {
+			Elf_Data *nd = elf_newdata(copy);
+			if (!nd)
+				return -EIO;
+			*nd = *d;
+		}
+		if (!gelf_update_shdr(copy, &sh))
+			return -EIO;
+	}
+	eh.e_phoff = 0;
+	eh.e_phnum = 0;
+	eh.e_shstrndx = (uint16_t)shstrndx;
+	return gelf_update_ehdr(dst, &eh) ? 0 : -EIO;
+}
+
+static int write_copy(FILE *out, void *arg)
+{
+	Elf *dst = elf_begin(fileno(out), ELF_C_WRITE, NULL);
+	if (!dst)
+		return -EIO;
+	int err = copy_elf(arg, dst);
+	if (!err && elf_update(dst, ELF_C_WRITE) < 0)
+		err = -EIO;
+	elf_end(dst);
+	return err;
+}
+
+struct cached_copy {
+	struct timespec used;
+	off_t size;
+	char name[96];
+};
+
+static int by_last_use(const void *pa, const void *pb)
+{
+	const struct cached_copy *a = pa, *b = pb;
+	if (a->used.tv_sec != b->used.tv_sec)
+		return a->used.tv_sec < b->used.tv_sec ? -1 : 1;
+	return (a->used.tv_nsec > b->used.tv_nsec) - (a->used.tv_nsec < b->used.tv_nsec);
+}
+
+static long long cache_limit(void)
+{
+	const char *env = getenv("KILN_CACHE_MAX_MB");
+	long long mb = env && *env ? atoll(env) : DEFAULT_MAX_MB;
+	return (mb > 0 ? mb : 0) * 1024 * 1024;
+}
+
+/* Removes the copies used least recently until `incoming` more bytes fit; false if they never
+ * can. */
+static bool make_room(const char *dir, long long incoming)
+{
+	long long limit = cache_limit();
+	if (incoming > limit)
+		return false;
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct cached_copy *copies = NULL;
+	size_t n = 0, cap = 0;
+	long long total = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+		if (len < 7 || len >= sizeof(copies->name) ||
+		    strcmp(e->d_name + len - 6, ".debug") || fstatat(dirfd(d), e->d_name, &st, 0) ||
+		    VEC_RESERVE(copies, cap, n + 1))
+			continue;
+		copies[n] = (struct cached_copy){.used = st.st_mtim, .size = st.st_size};
+		memcpy(copies[n++].name, e->d_name, len + 1);
+		total += st.st_size;
+	}
+	if (n)
+		qsort(copies, n, sizeof(*copies), by_last_use);
+	for (size_t i = 0; i < n && total + incoming > limit; i++)
+		if (!unlinkat(dirfd(d), copies[i].name, 0))
+			total -= copies[i].size;
+	closedir(d);
+	free(copies);
+	return total + incoming <= limit;
+}
+
+int debug_cache_store(Elf *elf, const char *build_id)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int err = copy_path(build_id, path, sizeof(path));
+	if (err)
+		return err;
+	long long size = decompress_all(elf);
+	if (size < 0)
+		return (int)size;
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = 0;
+	if (!make_room(dir, size))
+		return -ENOSPC;
+	err = atomic_write_file(path, write_copy, elf);
+	if (!err)
+		kiln_debug("stored a decompressed copy of the debug file for build id %s: %s",
+			   build_id, path);
+	return err;
+}
