@@ -1,48 +1,18 @@
 #include "symbol/kallsyms.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "util/read_all.h"
 #include "util/vec.h"
 
 /* Symbols without a following neighbour in the same module get this much room: enough for any
  * function, small enough that the gap between the kernel and the module area stays unknown. */
 #define KALLSYMS_LAST_SIZE (64 * 1024)
-
-static char *read_all(const char *path, int *err)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		*err = -errno;
-		return NULL;
-	}
-	size_t len = 0, cap = 1 << 20;
-	char *buf = malloc(cap);
-	size_t n;
-	/* /proc files have no size: read until EOF. */
-	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len - 1 == 0) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (!buf) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	buf[len] = 0;
-	return buf;
-}
 
 static int module_index(struct kallsyms *k, const char *name)
 {
@@ -61,7 +31,8 @@ static bool is_text(char type)
 	return type == 'T' || type == 't' || type == 'W' || type == 'w';
 }
 
-static int parse_line(struct kallsyms *k, char *line, bool *nonzero)
+/* line ends at end (a NUL written over its newline). */
+static int parse_line(struct kallsyms *k, char *line, char *end_of_line, bool *nonzero)
 {
 	char *end;
 	uint64_t addr = strtoull(line, &end, 16);
@@ -74,7 +45,7 @@ static int parse_line(struct kallsyms *k, char *line, bool *nonzero)
 	if (!is_text(type))
 		return 0;
 	int group = 0;
-	char *tab = strchr(name, '\t');
+	char *tab = memchr(name, '\t', (size_t)(end_of_line - name));
 	if (tab) {
 		*tab = 0;
 		char *mod = tab + 1;
@@ -120,24 +91,48 @@ static int set_sizes(struct kallsyms *k)
 	return 0;
 }
 
+/* The whole file in k->text, ending in a newline. */
+static int read_text(struct kallsyms *k, const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	void *text;
+	int err = read_all(fd, &text, len);
+	close(fd);
+	if (err)
+		return err;
+	k->text = text;
+	if (*len && k->text[*len - 1] == '\n')
+		return 0;
+	char *grown = realloc(k->text, *len + 1);
+	if (!grown)
+		return -ENOMEM;
+	k->text = grown;
+	k->text[(*len)++] = '\n';
+	return 0;
+}
+
 int kallsyms_load(struct kallsyms *k, const char *path)
 {
 	memset(k, 0, sizeof(*k));
-	int err = 0;
-	k->text = read_all(path, &err);
-	if (!k->text)
+	size_t len;
+	int err = read_text(k, path, &len);
+	if (err)
 		return err;
 	if (module_index(k, "kernel.kallsyms") < 0)
 		return -ENOMEM;
+	/* Lines run about 40 bytes: one reservation instead of growing through 120k symbols. */
+	if (VEC_RESERVE(k->syms.e, k->syms.cap, len / 36 + 1))
+		return -ENOMEM;
 	bool nonzero = false;
-	for (char *line = k->text; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		err = parse_line(k, line, &nonzero);
+	for (char *line = k->text, *end = k->text + len; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		*nl = 0;
+		err = parse_line(k, line, nl, &nonzero);
 		if (err)
 			return err;
-		line = nl ? nl + 1 : NULL;
+		line = nl + 1;
 	}
 	if (k->syms.n && !nonzero) {
 		/* Every address is zero: nothing can be resolved. */

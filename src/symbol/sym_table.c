@@ -48,11 +48,37 @@ static int cmp_entry(const void *pa, const void *pb)
 	return preference(a, b);
 }
 
+/* /proc/kallsyms lists the kernel's 100k symbols in order and the modules' after them: only
+ * the unsorted tail is sorted, then merged in from the back. */
+static void sort_entries(struct sym_table *t)
+{
+	size_t sorted = 1;
+	while (sorted < t->n && cmp_entry(&t->e[sorted - 1], &t->e[sorted]) <= 0)
+		sorted++;
+	size_t rest = t->n - sorted;
+	struct sym_entry *tail = rest && sorted >= t->n / 2 ? malloc(rest * sizeof(*tail)) : NULL;
+	if (!tail) {
+		if (rest)
+			qsort(t->e, t->n, sizeof(*t->e), cmp_entry);
+		return;
+	}
+	memcpy(tail, t->e + sorted, rest * sizeof(*tail));
+	qsort(tail, rest, sizeof(*tail), cmp_entry);
+	size_t i = sorted, j = rest, k = t->n;
+	while (j > 0) {
+		if (i > 0 && cmp_entry(&t->e[i - 1], &tail[j - 1]) > 0)
+			t->e[--k] = t->e[--i];
+		else
+			t->e[--k] = tail[--j];
+	}
+	free(tail);
+}
+
 void sym_table_finish(struct sym_table *t)
 {
 	if (!t->n)
 		return;
-	qsort(t->e, t->n, sizeof(*t->e), cmp_entry);
+	sort_entries(t);
 	size_t w = 0;
 	for (size_t r = 0; r < t->n; r++) {
 		if (w && t->e[w - 1].addr == t->e[r].addr) {
