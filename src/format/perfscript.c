@@ -11,20 +11,36 @@
 #include "util/log.h"
 #include "util/vec.h"
 
-/* Perl's \s and \w on bytes. */
+enum { C_SPACE = 1, C_DIGIT = 2, C_WORD = 4 };
+
+/* Perl's \s, \d and \w on bytes, as one table: the per-byte loops over every line's blanks and
+ * pc test one load instead of a chain of compares. */
+static const unsigned char char_class[256] = {
+    ['\t'] = C_SPACE,
+    ['\n'] = C_SPACE,
+    ['\v'] = C_SPACE,
+    ['\f'] = C_SPACE,
+    ['\r'] = C_SPACE,
+    [' '] = C_SPACE,
+    ['0' ... '9'] = C_DIGIT | C_WORD,
+    ['a' ... 'z'] = C_WORD,
+    ['A' ... 'Z'] = C_WORD,
+    ['_'] = C_WORD,
+};
+
 static inline bool is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return char_class[c] & C_SPACE;
 }
 
 static inline bool is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return char_class[c] & C_DIGIT;
 }
 
 static inline bool is_word(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+	return char_class[c] & C_WORD;
 }
 
 static int32_t parse_i32(const char *s, size_t len)
@@ -185,7 +201,9 @@ static size_t module_open(const char *l, size_t from, size_t to)
 /* The Perl pattern ^\s*(\w+)\s*(.+) \((.*)\) : the symbol runs to the last " (" that a ')'
  * follows, the module to the last ')'. Backtracking only matters for odd lines; this reproduces it.
  */
-bool perfscript_parse_frame(const char *l, size_t len, struct perfscript_frame *f)
+/* Where the pc of a frame line (the pattern's \w+ after blanks) ends, *start where it starts;
+ * 0 when the line has none. */
+static size_t pc_end(const char *l, size_t len, size_t *start)
 {
 	size_t i0 = 0;
 	while (i0 < len && is_space(l[i0]))
@@ -193,7 +211,14 @@ bool perfscript_parse_frame(const char *l, size_t len, struct perfscript_frame *
 	size_t i1 = i0;
 	while (i1 < len && is_word(l[i1]))
 		i1++;
-	if (i1 == i0)
+	*start = i0;
+	return i1 > i0 ? i1 : 0;
+}
+
+bool perfscript_parse_frame(const char *l, size_t len, struct perfscript_frame *f)
+{
+	size_t i0, i1 = pc_end(l, len, &i0);
+	if (!i1)
 		return false;
 	const char *rp = memrchr(l + i1, ')', len - i1);
 	if (!rp)
@@ -508,37 +533,71 @@ out:
 	return id;
 }
 
-static int frame_line(struct perfscript_parser *ps, const struct perfscript_frame *f)
+static int push_location(struct perfscript_parser *ps, uint32_t loc)
 {
-	/* The text that decides the frame's name is the cache key; the pc only counts where it
-	 * is printed, for unknown symbols with --addrs. */
-	int ti = ps->java ? 1 : 0;
-	const char *key = f->sym;
-	size_t keylen = (size_t)(f->mod + f->mod_len - f->sym);
-	if (ps->o.addrs && memmem(f->sym, f->sym_len, "[unknown]", 9)) {
-		ti += 2;
-		key = f->pc;
-		keylen = (size_t)(f->mod + f->mod_len - f->pc);
-	}
-	struct intern_table *t = &ps->frame_cache[ti];
-	bool added;
-	uint32_t kid = intern_get(t, key, keylen, &added);
-	if (!kid)
-		return -ENOMEM;
-	if (added) {
-		uint32_t loc = make_location(ps, f);
-		if (loc == UINT32_MAX ||
-		    VEC_RESERVE(ps->frame_loc[ti], ps->frame_loc_cap[ti], (size_t)kid + 1))
-			return -ENOMEM;
-		ps->frame_loc[ti][kid] = loc;
-	}
-	uint32_t loc = ps->frame_loc[ti][kid];
 	if (!loc)
-		return 0;
+		return 0; /* a dropped frame */
 	if (VEC_RESERVE(ps->locs, ps->locs_cap, ps->nlocs + 1))
 		return -ENOMEM;
 	ps->locs[ps->nlocs++] = loc;
 	return 0;
+}
+
+/* The location of frame f, cached under key in table ti. UINT32_MAX on ENOMEM. */
+static uint32_t cached_location(struct perfscript_parser *ps, int ti, const char *key,
+				size_t keylen, const struct perfscript_frame *f)
+{
+	bool added;
+	uint32_t kid = intern_get(&ps->frame_cache[ti], key, keylen, &added);
+	if (!kid)
+		return UINT32_MAX;
+	if (added) {
+		uint32_t loc = make_location(ps, f);
+		if (loc == UINT32_MAX ||
+		    VEC_RESERVE(ps->frame_loc[ti], ps->frame_loc_cap[ti], (size_t)kid + 1))
+			return UINT32_MAX;
+		ps->frame_loc[ti][kid] = loc;
+	}
+	return ps->frame_loc[ti][kid];
+}
+
+/* The location of parsed frame line l, whose pc ends at pc_end. The key is the text that
+ * decides the frame: the line after its pc, so that a later line with the same text needs no
+ * parse (frame_line); from the pc on where --addrs prints it, for unknown symbols. */
+static uint32_t frame_location(struct perfscript_parser *ps, const char *l, size_t len,
+			       size_t pc_end, const struct perfscript_frame *f)
+{
+	int ti = ps->java ? 1 : 0;
+	if (ps->o.addrs && memmem(f->sym, f->sym_len, "[unknown]", 9))
+		return cached_location(ps, ti + 2, f->pc, (size_t)(f->mod + f->mod_len - f->pc), f);
+	if (f->sym >= l + pc_end)
+		return cached_location(ps, ti, l + pc_end, len - pc_end, f);
+	/* Odd lines whose symbol begins inside the pc's bytes: the text after the pc does not
+	 * decide them, so they are not cached (the profile still merges their locations). */
+	return make_location(ps, f);
+}
+
+/* A frame line: its location added to the sample. 1 when l is no frame line. Lines whose text
+ * after the pc was seen before take their location from the cache without being parsed: the
+ * pattern's symbol and module lie in that text, so the same text gives the same frame. */
+static int frame_line(struct perfscript_parser *ps, const char *l, size_t len)
+{
+	/* Frames outside a sample, or of an event filtered out, are only recognized. */
+	bool counted = ps->in_sample && !ps->skipping;
+	size_t pc_start, end = pc_end(l, len, &pc_start);
+	int ti = ps->java ? 1 : 0;
+	if (counted && end) {
+		uint32_t kid = intern_find(&ps->frame_cache[ti], l + end, len - end);
+		if (kid)
+			return push_location(ps, ps->frame_loc[ti][kid]);
+	}
+	struct perfscript_frame f;
+	if (!perfscript_parse_frame(l, len, &f))
+		return 1;
+	if (!counted)
+		return 0;
+	uint32_t loc = frame_location(ps, l, len, end, &f);
+	return loc == UINT32_MAX ? -ENOMEM : push_location(ps, loc);
 }
 
 static bool seen_event(const struct perfscript_parser *ps)
@@ -620,15 +679,10 @@ static int parse_line(struct perfscript_parser *ps, const char *l, size_t len)
 		warn_unrecognized_head(ps);
 		return event_line(ps, &ev);
 	}
-	struct perfscript_frame f;
-	if (perfscript_parse_frame(l, len, &f)) {
-		/* Frames outside a sample, or of an event filtered out, are not counted. */
-		if (!ps->in_sample || ps->skipping)
-			return 0;
-		return frame_line(ps, &f);
-	}
-	unrecognized(ps, l, len);
-	return 0;
+	int r = frame_line(ps, l, len);
+	if (r == 1)
+		unrecognized(ps, l, len);
+	return r == 1 ? 0 : r;
 }
 
 /* Lines of buf, all whole but maybe the last; a sample pending at its end stays pending. */

@@ -61,8 +61,8 @@ struct perfscript_parser {
 	char comm_buf[64];
 	size_t comm_len;
 	uint32_t comm_id;
-	/* Frame text ("sym (mod)", from the pc when --addrs prints it) -> location id; one table
-	 * per naming rule (java process or not, pc in the key or not). */
+	/* Frame line text after the pc (from the pc on where --addrs prints it) -> location id; one
+	 * table per naming rule (java process or not, pc in the key or not). */
 	struct intern_table frame_cache[4];
 	uint32_t *frame_loc[4];
 	size_t frame_loc_cap[4];
