@@ -182,8 +182,9 @@ bool perfscript_event_time(const char *l, size_t len, uint64_t *ns)
 	return false;
 }
 
-/* Where the last " (" in l[from..to) starts, 0 when none. memrchr for the '(' skips over the
- * module path in one call: this search was the parser's hottest loop when done byte by byte. */
+/* Where the last " (" in l[from - 1..to) starts (from > 0), 0 when none. memrchr for the '('
+ * skips over the module path in one call: this search was the parser's hottest loop when done
+ * byte by byte. */
 static size_t module_open(const char *l, size_t from, size_t to)
 {
 	while (to > from) {
@@ -198,9 +199,6 @@ static size_t module_open(const char *l, size_t from, size_t to)
 	return 0;
 }
 
-/* The Perl pattern ^\s*(\w+)\s*(.+) \((.*)\) : the symbol runs to the last " (" that a ')'
- * follows, the module to the last ')'. Backtracking only matters for odd lines; this reproduces it.
- */
 /* Where the pc of a frame line (the pattern's \w+ after blanks) ends, *start where it starts;
  * 0 when the line has none. */
 static size_t pc_end(const char *l, size_t len, size_t *start)
@@ -215,6 +213,9 @@ static size_t pc_end(const char *l, size_t len, size_t *start)
 	return i1 > i0 ? i1 : 0;
 }
 
+/* The Perl pattern ^\s*(\w+)\s*(.+) \((.*)\) : the symbol runs to the last " (" that a ')'
+ * follows, the module to the last ')'. Backtracking only matters for odd lines; this reproduces it.
+ */
 bool perfscript_parse_frame(const char *l, size_t len, struct perfscript_frame *f)
 {
 	size_t i0, i1 = pc_end(l, len, &i0);
