@@ -103,7 +103,9 @@ static int write_output(const struct kiln_profile *p, const struct perfscript_op
 	    .comm = true, .pid = po->pid && !po->tid, .tid = po->tid, .annotate = true};
 	if (out)
 		return folded_write_file(p, out, &fo) ? 1 : 0;
-	static char buf[1 << 20];
+	/* Big enough that writes are few, small enough that its pages (each first touch a page
+	 * fault) are reused: 1 MiB cost 90 faults, 1.5 ms, for 375 KB of output. */
+	static char buf[64 << 10];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	int err = folded_write(p, stdout, &fo);
 	if (err) {

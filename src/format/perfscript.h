@@ -61,8 +61,8 @@ struct perfscript_parser {
 	char comm_buf[64];
 	size_t comm_len;
 	uint32_t comm_id;
-	/* Frame text ("sym (mod)", from the pc when --addrs prints it) -> location id; one table
-	 * per naming rule (java process or not, pc in the key or not). */
+	/* Frame line text after the pc (from the pc on where --addrs prints it) -> location id; one
+	 * table per naming rule (java process or not, pc in the key or not). */
 	struct intern_table frame_cache[4];
 	uint32_t *frame_loc[4];
 	size_t frame_loc_cap[4];
@@ -93,7 +93,7 @@ int perfscript_parser_init(struct perfscript_parser *ps, struct kiln_profile *p,
 int perfscript_parse(struct perfscript_parser *ps, const char *buf, size_t len, const char *name);
 void perfscript_parser_free(struct perfscript_parser *ps);
 
-/* Parses a file ("-" for stdin) through ps: mmap when it can. 0 or -errno (message printed). */
+/* Parses a file ("-" for stdin) through ps, read in chunks. 0 or -errno (message printed). */
 int perfscript_parse_file(struct perfscript_parser *ps, const char *path);
 
 /* The format registry's reader: a perf script capture into the empty profile p with pid, tid
