@@ -7,12 +7,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/read_all.h"
 #include "util/vec.h"
 
 /* Symbols without a following neighbour in the same module get this much room: enough for any
  * function, small enough that the gap between the kernel and the module area stays unknown. */
 #define KALLSYMS_LAST_SIZE (64 * 1024)
+
+/* The file is read a piece at a time and only the names are kept: 6 MiB of text held whole,
+ * in fresh pages, cost more than parsing it on this kind of VM. */
+#define READ_PIECE (256 * 1024)
+#define NAME_BLOCK (1024 * 1024)
+#define LIKELY_SYMBOLS 131072
+
+/* A copy of name in the current block (a new one when it is full); NULL when out of memory. */
+static const char *keep_name(struct kallsyms *k, const char *name, size_t len)
+{
+	if (len + 1 > NAME_BLOCK)
+		return NULL;
+	if (!k->nblocks || k->block_used + len + 1 > NAME_BLOCK) {
+		if (VEC_RESERVE(k->names, k->blocks_cap, k->nblocks + 1))
+			return NULL;
+		if (!(k->names[k->nblocks] = malloc(NAME_BLOCK)))
+			return NULL;
+		k->nblocks++;
+		k->block_used = 0;
+	}
+	char *copy = k->names[k->nblocks - 1] + k->block_used;
+	memcpy(copy, name, len);
+	copy[len] = 0;
+	k->block_used += len + 1;
+	return copy;
+}
 
 static int module_index(struct kallsyms *k, const char *name)
 {
@@ -20,9 +45,9 @@ static int module_index(struct kallsyms *k, const char *name)
 	for (size_t i = k->nmods; i-- > 0;)
 		if (!strcmp(k->mods[i], name))
 			return (int)i;
-	if (k->nmods >= UINT16_MAX || VEC_RESERVE(k->mods, k->mods_cap, k->nmods + 1))
+	if (k->nmods >= UINT16_MAX || VEC_RESERVE(k->mods, k->mods_cap, k->nmods + 1) ||
+	    !(k->mods[k->nmods] = keep_name(k, name, strlen(name))))
 		return -ENOMEM;
-	k->mods[k->nmods] = name;
 	return (int)k->nmods++;
 }
 
@@ -60,9 +85,12 @@ static int parse_line(struct kallsyms *k, char *line, char *end_of_line, bool *n
 			return group;
 	}
 	uint8_t rank = type == 'T' ? 2 : type == 'W' || type == 'w' ? 1 : 0;
-	struct sym_entry e = {
-	    .addr = addr, .name = name, .group = (uint16_t)group, .bind_rank = rank};
-	return sym_table_add(&k->syms, &e);
+	struct sym_entry e = {.addr = addr,
+			      .name =
+				  keep_name(k, name, (size_t)((tab ? tab : end_of_line) - name)),
+			      .group = (uint16_t)group,
+			      .bind_rank = rank};
+	return e.name ? sym_table_add(&k->syms, &e) : -ENOMEM;
 }
 
 static int set_sizes(struct kallsyms *k)
@@ -92,48 +120,63 @@ static int set_sizes(struct kallsyms *k)
 }
 
 /* The whole file in k->text, ending in a newline. */
-static int read_text(struct kallsyms *k, const char *path, size_t *len)
+/* Parses every whole line in buf[0, len); returns how many bytes of a partial last line are
+ * left, moved to the start of buf. */
+static int parse_lines(struct kallsyms *k, char *buf, size_t *len, bool *nonzero)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	void *text;
-	int err = read_all(fd, &text, len);
-	close(fd);
-	if (err)
-		return err;
-	k->text = text;
-	if (*len && k->text[*len - 1] == '\n')
-		return 0;
-	char *grown = realloc(k->text, *len + 1);
-	if (!grown)
-		return -ENOMEM;
-	k->text = grown;
-	k->text[(*len)++] = '\n';
+	char *line = buf, *end = buf + *len;
+	for (char *nl; (nl = memchr(line, '\n', (size_t)(end - line))); line = nl + 1) {
+		*nl = 0;
+		int err = parse_line(k, line, nl, nonzero);
+		if (err)
+			return err;
+	}
+	*len = (size_t)(end - line);
+	if (*len == READ_PIECE)
+		*len = 0; /* no line is that long: not kallsyms, skipped */
+	memmove(buf, line, *len);
 	return 0;
+}
+
+static int read_symbols(struct kallsyms *k, int fd, bool *nonzero)
+{
+	char *buf = malloc(READ_PIECE + 1);
+	if (!buf)
+		return -ENOMEM;
+	size_t len = 0;
+	int err = 0;
+	for (bool eof = false; !err && !eof;) {
+		ssize_t n = read(fd, buf + len, READ_PIECE - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		len += (size_t)n;
+		eof = n == 0;
+		if (eof && len)
+			buf[len++] = '\n'; /* a last line without its newline */
+		err = parse_lines(k, buf, &len, nonzero);
+	}
+	free(buf);
+	return err;
 }
 
 int kallsyms_load(struct kallsyms *k, const char *path)
 {
 	memset(k, 0, sizeof(*k));
-	size_t len;
-	int err = read_text(k, path, &len);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	bool nonzero = false;
+	int err = module_index(k, "kernel.kallsyms") < 0 ||
+			  VEC_RESERVE(k->syms.e, k->syms.cap, LIKELY_SYMBOLS)
+		      ? -ENOMEM
+		      : read_symbols(k, fd, &nonzero);
+	close(fd);
 	if (err)
 		return err;
-	if (module_index(k, "kernel.kallsyms") < 0)
-		return -ENOMEM;
-	/* Lines run about 40 bytes: one reservation instead of growing through 120k symbols. */
-	if (VEC_RESERVE(k->syms.e, k->syms.cap, len / 36 + 1))
-		return -ENOMEM;
-	bool nonzero = false;
-	for (char *line = k->text, *end = k->text + len; line < end;) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
-		*nl = 0;
-		err = parse_line(k, line, nl, &nonzero);
-		if (err)
-			return err;
-		line = nl + 1;
-	}
 	if (k->syms.n && !nonzero) {
 		/* Every address is zero: nothing can be resolved. */
 		k->hidden = true;
@@ -150,7 +193,9 @@ void kallsyms_free(struct kallsyms *k)
 	free(k->mods);
 	free(k->lo);
 	free(k->hi);
-	free(k->text);
+	for (size_t i = 0; i < k->nblocks; i++)
+		free(k->names[i]);
+	free(k->names);
 	memset(k, 0, sizeof(*k));
 }
 

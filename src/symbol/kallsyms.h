@@ -10,7 +10,8 @@
 
 struct kallsyms {
 	struct sym_table syms;
-	char *text;	   /* the file's contents; names point into it */
+	char **names; /* blocks of NUL-terminated names the symbols point into */
+	size_t nblocks, blocks_cap, block_used;
 	const char **mods; /* module names by group; [0] = "kernel.kallsyms" */
 	size_t nmods, mods_cap;
 	uint64_t *lo, *hi; /* address range of each module's text ([0]: the core kernel) */
