@@ -18,6 +18,9 @@ const volatile bool want_kernel = true;
 const volatile bool want_user = true;
 const volatile __u32 unwind_mode = CPUPROF_UNWIND_FP;
 const volatile __u32 copy_bytes = 8192; /* copy mode: stack bytes per sample */
+/* kiln's own process: its samples are counted without stacks, so its cost shows in the profile
+ * without its symbolizing of stacks making new stacks to symbolize. */
+const volatile __u32 self_tgid = 0;
 
 /* Which counts map the program writes to; flipped by user space. */
 __u32 active = 0;
@@ -195,13 +198,17 @@ int cpuprof_sample(struct bpf_perf_event_data *ctx)
 	key.pid = tgid;
 	key.tid = (__u32)id;
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
-	if (want_kernel)
+	bool self = tgid == self_tgid;
+	if (want_kernel && !self)
 		key.kernel_stack = capture(ctx, 0, CPUPROF_STAT_KSTACK_FAILED);
 	stat_inc(CPUPROF_STAT_SAMPLES);
+	if (self)
+		goto counted;
 	if (want_user && tgid && unwind_mode == CPUPROF_UNWIND_COPY && send_copy(ctx, &key))
 		return 0;
 	if (want_user && tgid && unwind_mode != CPUPROF_UNWIND_COPY)
 		key.user_stack = capture(ctx, BPF_F_USER_STACK, CPUPROF_STAT_USTACK_FAILED);
+counted:
 	if (active)
 		count(&counts1, &key);
 	else

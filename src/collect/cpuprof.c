@@ -138,6 +138,7 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	c->skel->rodata->want_user = o->user;
 	c->skel->rodata->unwind_mode = c->unwind;
 	c->skel->rodata->copy_bytes = o->copy_bytes;
+	c->skel->rodata->self_tgid = (__u32)getpid();
 	bool dwarf = c->unwind == CPUPROF_UNWIND_DWARF;
 	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, o->filter || dwarf);
 	bpf_program__set_autoload(c->skel->progs.cpuprof_exec, dwarf);
