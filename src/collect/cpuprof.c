@@ -233,7 +233,7 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 		return -errno;
 	for (struct dirent *e; (e = readdir(d));) {
 		int pid = atoi(e->d_name);
-		if (pid > 0)
+		if (pid > 0 && pid != getpid()) /* kiln's own samples have no stacks */
 			unwind_maps_add_pid(c->tables, pid);
 	}
 	closedir(d);
@@ -242,6 +242,8 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 
 void cpuprof_process_changed(struct cpuprof *c, int pid)
 {
+	if (pid == getpid())
+		return; /* kiln's own samples have no stacks */
 	if (c->tables) {
 		int err = unwind_maps_add_pid(c->tables, pid);
 		kiln_debug("unwind tables of %d: %s at %.3f", pid, err ? strerror(-err) : "loaded",

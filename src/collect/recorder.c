@@ -378,9 +378,16 @@ static double share(uint64_t part, uint64_t whole)
 static void report_unwinding(struct session *s)
 {
 	struct cpuprof_unwind_stats u;
-	if (!s->bpf || cpuprof_unwind_stats(s->bpf, &u) || !u.samples)
+	if (!s->bpf || cpuprof_unwind_stats(s->bpf, &u))
 		return;
 	bool dwarf = cpuprof_unwind_mode(s->bpf) == CPUPROF_UNWIND_DWARF;
+	if (!u.samples) {
+		if (dwarf)
+			fprintf(stderr,
+				"kiln: no user stacks sampled; tables %.1f MiB for %llu objects\n",
+				(double)u.table_bytes / 1048576, (unsigned long long)u.objects);
+		return;
+	}
 	fprintf(stderr,
 		"kiln: user stacks (%s): %.1f%% fully unwound, %.1f%% truncated, %.1f%% partly, "
 		"%.1f%% not unwound",
