@@ -70,12 +70,22 @@ run_once() {
 	echo "${samples:-0} $(echo "$wl - $base" | bc) $(echo "$u + $s" | bc) $u ${bytes:-0} $secs $rss"
 }
 
-# profile NAME HZ CMD...: the short and the long run, one table row.
+# Field by field, the median of the lines on stdin.
+median_fields() {
+	awk '{for (i = 1; i <= NF; i++) v[i, NR] = $i; nf = NF}
+	     END {for (i = 1; i <= nf; i++) {
+		     n = 0; for (r = 1; r <= NR; r++) a[++n] = v[i, r]
+		     for (x = 2; x <= n; x++) for (y = x; y > 1 && a[y - 1] + 0 > a[y] + 0; y--) {
+			     t = a[y]; a[y] = a[y - 1]; a[y - 1] = t }
+		     printf "%s%s", a[int((n + 1) / 2)], i < nf ? " " : "\n" }}'
+}
+
+# profile NAME HZ CMD...: REPEAT short and long runs (medians), one table row.
 profile() {
 	local name=$1 hz=$2; shift 2
 	local short long
-	short=$(run_once "$MILLIONS" "$base_short" "$name" "$@")
-	long=$(run_once "$LONG" "$base_long" "$name" "$@")
+	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$base_short" "$name" "$@"; done | median_fields)
+	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$base_long" "$name" "$@"; done | median_fields)
 	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
 		split(a, S, " "); split(b, L, " ")
 		# S[1] samples, S[2] extra workload CPU, S[3] profiler CPU, S[4] its user CPU,
@@ -94,7 +104,8 @@ profile() {
 }
 
 echo
-echo "short run: $MILLIONS M iterations; long: $LONG M. Per sample: cost of one run / its samples;"
+echo "short run: $MILLIONS M iterations; long: $LONG M; each the median of $REPEAT runs. Per sample:"
+echo "cost of one run / its samples;"
 echo "marginal: (long - short) / (samples long - samples short); fixed: the short run's own CPU"
 echo "less its samples at the marginal rate."
 echo
