@@ -123,6 +123,8 @@ int cmd_collapse(int argc, char **argv)
 	if (r)
 		return r > 0 ? 0 : 2;
 	struct kiln_profile *p = kiln_profile_new();
+	if (p)
+		p->skip_events = true; /* folded stacks keep no times */
 	struct perfscript_parser ps;
 	if (!p || perfscript_parser_init(&ps, p, &po)) {
 		kiln_error("out of memory");

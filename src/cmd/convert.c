@@ -256,6 +256,8 @@ int cmd_convert(int argc, char **argv)
 	if (!out)
 		return 2;
 	struct kiln_profile *p = kiln_profile_new();
+	if (p)
+		p->skip_events = !out->timeline && !a.w.flamechart;
 	int err = p ? read_input(p, &a) : -1;
 	if (!err) {
 		int col = report_value_col(p, a.value);

@@ -115,6 +115,8 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	struct kiln_profile *p = kiln_profile_new();
+	if (p)
+		p->skip_events = true; /* a report sums samples; their times go unused */
 	int err = p ? kiln_profile_read_any(p, path) : -1;
 	if (!err) {
 		int col = report_value_col(p, value);

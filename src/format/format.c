@@ -98,14 +98,14 @@ static int svg_write(const struct kiln_profile *p, const char *path,
 #endif
 
 static struct kiln_format formats[] = {
-    {"pprof", ".pb.gz .pprof .pb .prof", pprof_read_file, pprof_write},
-    {"folded", ".folded .txt .collapsed", NULL, NULL},
-    {"svg", ".svg", NULL, NULL},
-    {"perf", ".data", NULL, NULL},
-    {"perf-script", ".perf-script .perfscript", perfscript_read_file, NULL},
+    {"pprof", ".pb.gz .pprof .pb .prof", pprof_read_file, pprof_write, false},
+    {"folded", ".folded .txt .collapsed", NULL, NULL, false},
+    {"svg", ".svg", NULL, NULL, false},
+    {"perf", ".data", NULL, NULL, false},
+    {"perf-script", ".perf-script .perfscript", perfscript_read_file, NULL, false},
     /* Timelines of timestamped samples; written only. */
-    {"chrome", ".json", NULL, chrome_trace_write_file},
-    {"perfetto", ".perfetto-trace .pftrace", NULL, perfetto_trace_write_file},
+    {"chrome", ".json", NULL, chrome_trace_write_file, true},
+    {"perfetto", ".perfetto-trace .pftrace", NULL, perfetto_trace_write_file, true},
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 

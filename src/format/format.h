@@ -37,6 +37,7 @@ struct kiln_format {
 	int (*read)(struct kiln_profile *p, const char *path);
 	int (*write)(const struct kiln_profile *p, const char *path,
 		     const struct kiln_write_options *o);
+	bool timeline; /* writes per-sample times (kiln_profile's events) */
 };
 
 /* The format whose extension path ends with, or NULL. */

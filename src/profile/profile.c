@@ -269,6 +269,8 @@ int kiln_profile_add_to_sample(struct kiln_profile *p, long sample, const int64_
 int kiln_profile_add_event(struct kiln_profile *p, uint64_t time_ns, uint32_t sample,
 			   int64_t weight)
 {
+	if (p->skip_events)
+		return 0;
 	if (VEC_RESERVE(p->events, p->events_cap, p->nevents + 1))
 		return -ENOMEM;
 	p->events[p->nevents++] = (struct kiln_event){time_ns, sample, weight};

@@ -100,6 +100,9 @@ struct kiln_profile {
 	int64_t time_ns, duration_ns;
 	/* Counted and reported, never dropped silently. */
 	uint64_t lost_samples;
+	/* Set before reading when no output will use per-sample times (timelines, flame charts
+	 * do): kiln_profile_add_event then keeps nothing, sparing a growing array per sample. */
+	bool skip_events;
 	/* Per column, the sum of |value| over everything added: kept <= INT64_MAX, so no sum of
 	 * values (a total, a filtered total, a function's) can overflow. */
 	uint64_t magnitude[KILN_MAX_VALUES];

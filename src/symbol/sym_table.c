@@ -53,8 +53,15 @@ static int cmp_entry(const void *pa, const void *pb)
 static void sort_entries(struct sym_table *t)
 {
 	size_t sorted = 1;
-	while (sorted < t->n && cmp_entry(&t->e[sorted - 1], &t->e[sorted]) <= 0)
+	while (sorted < t->n && t->e[sorted - 1].addr <= t->e[sorted].addr)
 		sorted++;
+	/* Aliases of one address in the ordered part: the best name first. */
+	for (size_t i = 0, j; i < sorted; i = j) {
+		for (j = i + 1; j < sorted && t->e[j].addr == t->e[i].addr;)
+			j++;
+		if (j - i > 1)
+			qsort(t->e + i, j - i, sizeof(*t->e), cmp_entry);
+	}
 	size_t rest = t->n - sorted;
 	struct sym_entry *tail = rest && sorted >= t->n / 2 ? malloc(rest * sizeof(*tail)) : NULL;
 	if (!tail) {

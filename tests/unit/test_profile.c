@@ -71,6 +71,12 @@ static void counts_add_to_a_known_sample(void **state)
 	assert_int_equal(kiln_profile_add_to_sample(p, -1, &three), -EINVAL);
 	assert_int_equal(kiln_profile_add_to_sample(p, idx, &big), -EOVERFLOW);
 	assert_int_equal(p->samples[0].values[0], 6);
+	/* Times are kept unless no output will use them. */
+	assert_int_equal(kiln_profile_add_event(p, 100, 0, 3), 0);
+	assert_int_equal(p->nevents, 1);
+	p->skip_events = true;
+	assert_int_equal(kiln_profile_add_event(p, 200, 0, 3), 0);
+	assert_int_equal(p->nevents, 1);
 	kiln_profile_free(p);
 }
 
