@@ -14,7 +14,7 @@ command -v perf >/dev/null || { echo "perf is not installed: skipped"; exit 0; }
 work=$(mktemp -d /tmp/kiln-bench-perfdata.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-perf record -q -g -c 10000 -o "$work/perf.data" "$PWD/$BUILD/workloads/hot3" "${SECONDS_RUN:-4}" \
+perf record -q -g -c 10000 -o "$work/perf.data" "$PWD/$BUILD/workloads/hot3" "${SECONDS_RUN:-12}" \
 	>/dev/null 2>&1 || { echo "perf record -g failed here: skipped"; exit 0; }
 samples=$(perf script -i "$work/perf.data" -F period 2>/dev/null | wc -l)
 echo "perf.data: $(stat -c %s "$work/perf.data") bytes, $samples samples"
