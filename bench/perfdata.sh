@@ -2,9 +2,9 @@
 # Reading perf.data: `kiln convert perf.data -o x.svg` (read, symbolize, draw) against
 # `perf script` alone (read, symbolize, print) on the same recording, best of 3 each. The
 # recording: hot3 (a repo workload) under `perf record -g -c 10000` (a sample every 10 us of
-# CPU: a few hundred thousand samples, ~80 MB, in a temp dir). kiln pays a fixed start (kernel
-# symbols, debug info) of ~0.3 s CPU, so small files favour perf script; this size shows the
-# per-sample cost. The issue's target: kiln at most 1/5 of perf script's time.
+# CPU, which the kernel throttles to a few hundred thousand samples in 12 s; ~50 MB in a temp
+# dir). kiln pays a fixed start (kernel symbols, debug info) of ~0.15 s CPU, so small files
+# favour perf script; this size shows the per-sample cost. The issue's target: kiln at most 1/5 of perf script's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
