@@ -31,6 +31,8 @@ CFLAGS   += -fsanitize=fuzzer-no-link
 endif
 
 ARCH     := x86
+# Debian's asm/ headers sit under the multiarch triplet, which gcc knows (clang says x86_64-pc-...)
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || $(CC) -dumpmachine)
 BPF_SRCS := $(wildcard src/collect/*.bpf.c src/trace/*.bpf.c)
 BPF_OBJS := $(patsubst src/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst src/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
@@ -75,7 +77,7 @@ $(BUILD)/vmlinux.h: | deps
 
 $(BUILD)/%.bpf.o: src/%.bpf.c $(BUILD)/vmlinux.h $(wildcard src/*/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -idirafter /usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Isrc -idirafter /usr/include/$(MULTIARCH) -c $< -o $@
 	@llvm-strip -g $@ 2>/dev/null || true
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o

@@ -167,7 +167,8 @@ static void apply_code_changes(struct session *s, uint64_t deadline)
 		cpuprof_process_changed(s->bpf, s->changed[i]);
 	if (!s->bpf)
 		i = s->nchanged;
-	memmove(s->changed, s->changed + i, (s->nchanged - i) * sizeof(*s->changed));
+	if (i && i < s->nchanged)
+		memmove(s->changed, s->changed + i, (s->nchanged - i) * sizeof(*s->changed));
 	s->nchanged -= i;
 }
 

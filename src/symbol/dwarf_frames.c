@@ -159,7 +159,8 @@ static struct unit_index *unit_for(struct dwarf_index *ix, Dwarf_Die *cudie)
 		return NULL;
 	u->cudie = *cudie;
 	walk(u, cudie, -1, 0);
-	qsort(u->pieces, u->npieces, sizeof(*u->pieces), cmp_piece);
+	if (u->npieces)
+		qsort(u->pieces, u->npieces, sizeof(*u->pieces), cmp_piece);
 	ix->units[ix->nunits++] = u;
 	addr_map_put(&ix->by_offset, off, 0, (uint32_t)ix->nunits);
 	return u;
@@ -232,7 +233,8 @@ static void build_ranges(struct dwarf_index *ix)
 		}
 		off = next;
 	}
-	qsort(ix->ranges, ix->nranges, sizeof(*ix->ranges), cmp_range);
+	if (ix->nranges)
+		qsort(ix->ranges, ix->nranges, sizeof(*ix->ranges), cmp_range);
 }
 
 static bool unit_at(struct dwarf_index *ix, uint64_t pc, Dwarf_Die *cudie)

@@ -23,7 +23,11 @@ check "default input is the newest profile here" \
 
 tree=$("$KILN" report --tree --threshold 5 "$TMP/cpu.pb.gz")
 echo "$tree"
-check "tree starts at runtime.main" grep -qE '^100\.00% +[0-9]+ +[0-9]+  runtime\.main$' <<<"$tree"
+# The Go runtime takes the odd sample outside main (runtime.morestack, GC): the root is the
+# first node and holds nearly all of them.
+root=$(grep -m1 -E '^ *[0-9.]+% +[0-9]+ +[0-9]+  [^ ]' <<<"$tree")
+check "tree starts at runtime.main ($root)" \
+	bash -c "grep -qE '^ *(100\.00|99\.[0-9]{2}|9[5-8]\.[0-9]{2})% +[0-9]+ +[0-9]+  runtime\.main$' <<<'$root'"
 check "tree indents callees" grep -qE '^ *[0-9.]+% +[0-9]+ +[0-9]+      main\.(hot|cold)' <<<"$tree"
 
 cpu=$("$KILN" report --value cpu -n 1 "$TMP/cpu.pb.gz" | awk '/^Total/ {print $2}')
