@@ -20,15 +20,21 @@ for mode in bpf perf; do
 done
 
 start=$(date +%s.%N)
-"$KILN" record -q -a -d 2 -o "$TMP/a.folded" 2>"$TMP/a.err"
+"$KILN" record -q -a -d 2 -o "$TMP/a.pb.gz" 2>"$TMP/a.err" &
+self=$!
+wait $self
 cat "$TMP/a.err"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 recorded=$(sed -n 's/.* processes, \([0-9.]*\) s, .*/\1/p' "$TMP/a.err")
 rm -f "$TMP/a.err" # the SIGINT checks below look for stray files
 echo "-a -d 2 recorded ${recorded}s, took ${elapsed}s with set-up and symbols"
+"$KILN" convert --comm "$TMP/a.pb.gz" -o "$TMP/a.folded"
+"$KILN" convert --pid "$TMP/a.pb.gz" -o "$TMP/a-pid.folded"
+rm -f "$TMP/a.pb.gz"
 check "-a: the spinner shows up system-wide" grep -q '^spinner;.*spin_forever' "$TMP/a.folded"
-# kiln's own samples are counted under its name, without stacks (see README).
-check "-a: kiln's own samples carry no stacks" bash -c "! grep -q '^kiln;' '$TMP/a.folded'"
+# kiln's own samples are counted under its name, without stacks (see README); another kiln
+# running meanwhile is recorded like any process.
+check "-a: kiln's own samples carry no stacks" bash -c "! grep -q '^kiln-$self;' '$TMP/a-pid.folded'"
 # The recording itself stops at 2 s; set-up and symbolization come on top (slower on a
 # loaded machine or under sanitizers), bounded only to catch a hang.
 check "-d 2 records for about 2 s" test "$(echo "$recorded >= 1.9 && $recorded <= 2.5" | bc)" -eq 1
