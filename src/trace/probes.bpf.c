@@ -13,11 +13,10 @@
 #include <bpf/usdt.bpf.h>
 
 #include "trace/probes.h"
+#include "trace/targets.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile bool filter_pids = false;
-const volatile bool follow_forks = false;
 const volatile __u32 self_tgid = 0;
 const volatile __u32 agg_mode = PR_AGG_NONE;
 const volatile __s64 lh_min = 0;
@@ -32,13 +31,6 @@ struct {
 	__type(value, struct pr_event_cfg);
 	__uint(max_entries, PR_MAX_EVENTS);
 } cfgs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, __u8);
-	__uint(max_entries, 65536);
-} targets SEC(".maps");
 
 struct aggs_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -95,7 +87,7 @@ static __always_inline bool wanted(__u32 tgid)
 	if (!filter_pids)
 		return true;
 	__u8 *state = bpf_map_lookup_elem(&targets, &tgid);
-	return state && *state == 1;
+	return state && *state == TRACE_TARGET_ON;
 }
 
 static __always_inline __s64 sign_extend(__u64 v, __u8 size, __u8 is_signed)
@@ -454,24 +446,15 @@ int BPF_PROG(pr_exec, struct task_struct *p)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u8 *state = bpf_map_lookup_elem(&targets, &tgid);
-	if (state && *state == 2)
-		*state = 1;
+	if (state && *state == TRACE_TARGET_UNTIL_EXEC)
+		*state = TRACE_TARGET_ON;
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(pr_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!filter_pids || !follow_forks)
-		return 0;
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	if (ptgid == ctgid)
-		return 0;
-	__u8 *state = bpf_map_lookup_elem(&targets, &ptgid);
-	if (!state || *state != 1)
-		return 0;
-	__u8 on = 1;
-	bpf_map_update_elem(&targets, &ctgid, &on, BPF_ANY);
+	follow_fork(parent, child);
 	return 0;
 }
 

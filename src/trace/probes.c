@@ -1,4 +1,5 @@
 #include "trace/probes_loader.h"
+#include "trace/targets.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -62,7 +63,7 @@ int pr_tracer_open(struct pr_tracer **out, const struct pr_tracer_opts *o)
 
 int pr_tracer_add_target(struct pr_tracer *t, uint32_t tgid, bool until_exec)
 {
-	__u8 v = until_exec ? 2 : 1;
+	__u8 v = until_exec ? TRACE_TARGET_UNTIL_EXEC : TRACE_TARGET_ON;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &v, BPF_ANY))
 		return -errno;
 	return 0;

@@ -9,11 +9,10 @@
 #include <bpf/bpf_core_read.h>
 
 #include "trace/syscalls.h"
+#include "trace/targets.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile bool filter_pids = false;
-const volatile bool follow_forks = false;
 const volatile bool filter_sc = false;
 const volatile __u64 sc_mask[SC_NR_MAX / 64] = {};
 const volatile bool summary = false;
@@ -40,13 +39,6 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, __u8);
-	__uint(max_entries, 65536);
-} targets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -102,10 +94,10 @@ static __always_inline bool wanted(__u32 tgid, long nr)
 	__u8 *state = bpf_map_lookup_elem(&targets, &tgid);
 	if (!state)
 		return false;
-	if (*state == SC_TARGET_UNTIL_EXEC) {
+	if (*state == TRACE_TARGET_UNTIL_EXEC) {
 		if (nr != execve_nr && nr != execveat_nr)
 			return false;
-		*state = SC_TARGET_ON;
+		*state = TRACE_TARGET_ON;
 	}
 	return true;
 }
@@ -428,16 +420,7 @@ int BPF_PROG(sc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sc_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!filter_pids || !follow_forks)
-		return 0;
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	if (ptgid == ctgid)
-		return 0;
-	__u8 *state = bpf_map_lookup_elem(&targets, &ptgid);
-	if (!state || *state != SC_TARGET_ON)
-		return 0;
-	__u8 on = SC_TARGET_ON;
-	bpf_map_update_elem(&targets, &ctgid, &on, BPF_ANY);
+	follow_fork(parent, child);
 	return 0;
 }
 
@@ -460,7 +443,7 @@ int BPF_PROG(sc_task_exit, struct task_struct *p)
 	__u8 *state = bpf_map_lookup_elem(&targets, &tgid);
 	if (!state || BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
-	if (!summary && *state == SC_TARGET_ON) {
+	if (!summary && *state == TRACE_TARGET_ON) {
 		struct sc_event *ev = bpf_ringbuf_reserve(&events, SC_EVENT_HEAD_SIZE, 0);
 		if (ev) {
 			__builtin_memset(ev, 0, SC_EVENT_HEAD_SIZE);

@@ -1,4 +1,5 @@
 #include "trace/syscalls_loader.h"
+#include "trace/targets.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -85,7 +86,7 @@ int sc_tracer_open(struct sc_tracer **out, const struct sc_tracer_opts *o)
 
 int sc_tracer_add_target(struct sc_tracer *t, uint32_t tgid, bool until_exec)
 {
-	__u8 v = until_exec ? SC_TARGET_UNTIL_EXEC : SC_TARGET_ON;
+	__u8 v = until_exec ? TRACE_TARGET_UNTIL_EXEC : TRACE_TARGET_ON;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &tgid, &v, BPF_ANY))
 		return -errno;
 	return 0;

@@ -83,8 +83,4 @@ enum sc_counter {
 	SC_CNT_NR,
 };
 
-/* targets map values */
-#define SC_TARGET_ON 1
-#define SC_TARGET_UNTIL_EXEC 2 /* spawned command: traced from its first execve on */
-
 #endif
