@@ -17,6 +17,7 @@
 #include "collect/perf_ring.h"
 #include "util/hash.h"
 #include "util/libbpf_log.h"
+#include "util/map_flip.h"
 #include "util/percpu.h"
 #include "util/log.h"
 #include "util/perf_event.h"
@@ -224,6 +225,12 @@ int cpuprof_add_target(struct cpuprof *c, uint32_t tgid, bool load_tables)
 	return 0;
 }
 
+/* kiln's own samples carry no stacks: it needs no unwind tables. */
+static bool is_self(const struct cpuprof *c, int pid)
+{
+	return (uint32_t)pid == c->skel->rodata->self_tgid;
+}
+
 int cpuprof_add_all_processes(struct cpuprof *c)
 {
 	if (!c->tables)
@@ -233,7 +240,7 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 		return -errno;
 	for (struct dirent *e; (e = readdir(d));) {
 		int pid = atoi(e->d_name);
-		if (pid > 0 && pid != getpid()) /* kiln's own samples have no stacks */
+		if (pid > 0 && !is_self(c, pid))
 			unwind_maps_add_pid(c->tables, pid);
 	}
 	closedir(d);
@@ -242,8 +249,8 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 
 void cpuprof_process_changed(struct cpuprof *c, int pid)
 {
-	if (pid == getpid())
-		return; /* kiln's own samples have no stacks */
+	if (is_self(c, pid))
+		return;
 	if (c->tables) {
 		int err = unwind_maps_add_pid(c->tables, pid);
 		kiln_debug("unwind tables of %d: %s at %.3f", pid, err ? strerror(-err) : "loaded",
@@ -490,12 +497,7 @@ int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
 
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 {
-	uint32_t idle = c->skel->bss->active;
-	__atomic_store_n(&c->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
-	/* A program that read the old value finishes within microseconds (it runs in the
-	 * sampling interrupt); give it ample time before the idle map is emptied. */
-	struct timespec ts = {0, 2 * 1000 * 1000};
-	nanosleep(&ts, NULL);
+	uint32_t idle = map_flip(&c->skel->bss->active);
 	/* Every stack the idle map's counts refer to was sent before they were counted. */
 	int err = cpuprof_poll(c, sink);
 	if (err)

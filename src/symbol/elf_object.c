@@ -307,7 +307,6 @@ static bool load_cached_debug_file(struct elf_object *o)
 		unlink(path); /* damaged or not this file's: stored again when next read */
 		return false;
 	}
-	o->debug_from_cache = true;
 	kiln_debug("debug file for %s: %s (decompressed copy)", o->path, path);
 	return true;
 }

@@ -41,8 +41,7 @@ struct elf_object {
 	size_t nplt;
 	struct elf_image debug; /* separate debug file, when one was found */
 	char *debug_path;
-	bool debug_from_cache; /* debug is the decompressed copy (debug_cache.h) */
-	bool debug_to_cache;   /* debug's DWARF is compressed: store a copy once it is read */
+	bool debug_to_cache; /* debug's DWARF is compressed: store a copy once it is read */
 	Dwarf *dwarf;
 	struct dwarf_index *dwarf_index;
 	bool dwarf_tried;

@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "trace/probes.skel.h"
 #include "util/libbpf_log.h"
+#include "util/map_flip.h"
 #include "util/percpu.h"
 #include "util/log.h"
 
@@ -201,11 +201,7 @@ int pr_tracer_aggs(struct pr_tracer *t, pr_agg_fn fn, void *ctx)
 	struct pr_agg_val *per = calloc(ncpu, sizeof(*per));
 	if (!per)
 		return -ENOMEM;
-	uint32_t idle = t->skel->bss->active;
-	__atomic_store_n(&t->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
-	/* a program that read the old value finishes within microseconds; give it ample time */
-	struct timespec ts = {0, 2 * 1000 * 1000};
-	nanosleep(&ts, NULL);
+	uint32_t idle = map_flip(&t->skel->bss->active);
 	int fd = bpf_map__fd(idle ? t->skel->maps.aggs1 : t->skel->maps.aggs0);
 	struct pr_agg_key key, next;
 	void *prev = NULL;
