@@ -19,6 +19,7 @@
 #include "util/libbpf_log.h"
 #include "util/map_flip.h"
 #include "util/percpu.h"
+#include "util/tp_format.h"
 #include "util/log.h"
 #include "util/perf_event.h"
 #include "util/vec.h"
@@ -126,8 +127,30 @@ static int start_unwinder(struct cpuprof *c)
 	return err;
 }
 
+/* The fork program reads task/task_newtask's pid and clone_flags where this kernel's format
+ * puts them. */
+static int newtask_fields(struct cpuprof_bpf *skel)
+{
+	unsigned pid_off, pid_size, flags_off, flags_size;
+	int err = tp_field("task", "task_newtask", "pid", &pid_off, &pid_size);
+	if (!err)
+		err = tp_field("task", "task_newtask", "clone_flags", &flags_off, &flags_size);
+	if (!err && (pid_size != 4 || flags_size != 8))
+		err = -EINVAL;
+	if (err) {
+		kiln_error("cannot follow new processes: the tracepoint task/task_newtask is %s in "
+			   "tracefs (mount -t tracefs nodev /sys/kernel/tracing)",
+			   err == -EINVAL ? "not laid out as expected" : "not readable");
+		return err;
+	}
+	skel->rodata->newtask_pid_offset = pid_off;
+	skel->rodata->newtask_flags_offset = flags_off;
+	return 0;
+}
+
 static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool quiet)
 {
+	int err;
 	c->skel = cpuprof_bpf__open();
 	if (!c->skel) {
 		int err = errno;
@@ -141,6 +164,8 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	c->skel->rodata->copy_bytes = o->copy_bytes;
 	c->skel->rodata->self_tgid = (__u32)getpid();
 	bool dwarf = c->unwind == CPUPROF_UNWIND_DWARF;
+	if ((o->filter || dwarf) && (err = newtask_fields(c->skel)))
+		return err;
 	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, o->filter || dwarf);
 	bpf_program__set_autoload(c->skel->progs.cpuprof_exec, dwarf);
 	/* The row array is preallocated: only DWARF unwinding needs it. */
@@ -148,7 +173,7 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 		bpf_map__set_max_entries(c->skel->maps.unwind_rows, 1);
 	if (c->unwind == CPUPROF_UNWIND_COPY)
 		bpf_map__set_max_entries(c->skel->maps.new_stacks, COPY_RING_BYTES);
-	int err = cpuprof_bpf__load(c->skel);
+	err = cpuprof_bpf__load(c->skel);
 	if (err) {
 		if (!quiet)
 			kiln_error("cannot load the BPF sampler: %s", bpf_hint(-err));
@@ -266,7 +291,7 @@ int cpuprof_start(struct cpuprof *c)
 		c->skel->links.cpuprof_fork = bpf_program__attach(c->skel->progs.cpuprof_fork);
 		if (!c->skel->links.cpuprof_fork) {
 			int err = errno;
-			kiln_error("cannot follow forks (tp_btf/sched_process_fork): %s",
+			kiln_error("cannot follow forks (tracepoint task/task_newtask): %s",
 				   bpf_hint(err));
 			return -err;
 		}

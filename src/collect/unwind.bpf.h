@@ -13,8 +13,9 @@
  *   - perf_event program: unwind_get_user_stack(ctx, ips, 127 * 8, &stop) in place of
  *     bpf_get_stack(ctx, ips, size, BPF_F_USER_STACK) (same return convention; ips a map
  *     value of 127 u64), or unwind_user_dwarf_stop() for the frame count.
- *   - tp_btf/sched_process_exec: unwind_process_exec(tgid); tp_btf/sched_process_fork for a
- *     new process: unwind_process_fork(parent_tgid, child_tgid).
+ *   - on exec (e.g. tracepoint sched/sched_process_exec): unwind_process_exec(tgid); on the
+ *     fork of a new process (task/task_newtask without CLONE_THREAD):
+ *     unwind_process_fork(parent_tgid, child_tgid).
  *   - copy mode: unwind_copy_user_stack() into a ring buffer record, unwound in user space by
  *     unwind/unwind_libdw.h (or unwind/unwind_user.h).
  *   - user space: unwind_maps_new() with the four map fds after load, unwind_maps_add_pid()
@@ -269,15 +270,21 @@ static __always_inline int unwind_user_regs(struct bpf_perf_event_data *ctx, __u
 		*bp = ctx->regs.bp;
 		return 0;
 	}
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (!task || (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */))
+	/* The registers the task saved on entering the kernel. pt_regs is the x86-64 ABI's
+	 * layout, so plain offsets do: no CO-RE relocation, and no kernel BTF for libbpf to load
+	 * (50 ms of every start). Kernel threads and user workers start with these zeroed, so a
+	 * user code segment is what tells a task with user state. */
+	const char *regs = (const char *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct {
+		__u64 ip, cs, flags, sp;
+	} tail;
+	if (!regs ||
+	    bpf_probe_read_kernel(&tail, sizeof(tail), regs + __builtin_offsetof(struct pt_regs, ip)) ||
+	    bpf_probe_read_kernel(bp, sizeof(*bp), regs + __builtin_offsetof(struct pt_regs, bp)) ||
+	    !(tail.cs & 3))
 		return -1;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs)
-		return -1;
-	*ip = BPF_CORE_READ(regs, ip);
-	*sp = BPF_CORE_READ(regs, sp);
-	*bp = BPF_CORE_READ(regs, bp);
+	*ip = tail.ip;
+	*sp = tail.sp;
 	__u16 insn = 0;
 	if (*ip >= 2 && bpf_probe_read_user(&insn, sizeof(insn), (const void *)(*ip - 2)) == 0 &&
 	    insn == 0x050f /* syscall: 0f 05 */)
@@ -327,7 +334,7 @@ static __always_inline int unwind_user_dwarf(struct bpf_perf_event_data *ctx, __
 	return unwind_user_dwarf_stop(ctx, ips, max, &stop);
 }
 
-/* Call from a tp_btf/sched_process_exec program: the process's old mappings no longer apply, so
+/* Call on exec (sched_process_exec): the process's old mappings no longer apply, so
  * it unwinds with frame pointers until user space reads the new ones (unwind_maps_add_pid on
  * the exec event or the next rescan) instead of with the wrong tables. */
 static __always_inline void unwind_process_exec(__u32 tgid)
@@ -335,7 +342,7 @@ static __always_inline void unwind_process_exec(__u32 tgid)
 	bpf_map_delete_elem(&unwind_procs, &tgid);
 }
 
-/* Call from a tp_btf/sched_process_fork program for a new process (not a thread): it starts
+/* Call on the fork of a new process (not a thread): it starts
  * with its parent's mappings, so it can unwind with them at once. User space must still add
  * the child (unwind_maps_add_pid on the fork event) so that its objects are accounted for. */
 static __always_inline void unwind_process_fork(__u32 parent_tgid, __u32 child_tgid)

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <tracefs.h>
 #include <unistd.h>
 
+#include "util/tp_format.h"
 #include "util/vec.h"
 
 struct sym {
@@ -148,13 +148,7 @@ const char *ev_default_pmu_dir(void)
 
 const char *ev_default_tracing_dir(void)
 {
-	const char *dir = tracefs_tracing_dir();
-	if (dir)
-		return dir;
-	/* libtracefs found no mount: tracefs may simply not be mounted yet. */
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
-		return "/sys/kernel/tracing";
-	return NULL;
+	return tp_tracing_dir();
 }
 
 /* Reads a small sysfs/tracefs file into buf, newline stripped. 0 or -errno. */

@@ -12,6 +12,7 @@
 #include "stat/event_parse.h"
 #include "stat/listing.h"
 #include "util/log.h"
+#include "util/tp_format.h"
 #include "util/perf_event.h"
 
 struct list_ctx {
@@ -120,21 +121,8 @@ static int list_pmu(struct list_ctx *c)
 static char *read_format(const char *dir, const char *sys, const char *name)
 {
 	char *buf = tracefs_event_file_read(NULL, sys, name, "format", NULL);
-	if (buf)
-		return buf;
 	/* tracefs_event_file_read looks at the default mount; read ours directly */
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	size_t len = 0;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
+	return buf ? buf : tp_format_read(dir, sys, name);
 }
 
 static void print_fields(const char *dir, const char *sys, const char *name)

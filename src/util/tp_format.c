@@ -1,0 +1,63 @@
+#include "util/tp_format.h"
+
+#include <errno.h>
+#include <event-parse.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <tracefs.h>
+
+const char *tp_tracing_dir(void)
+{
+	const char *dir = tracefs_tracing_dir();
+	if (dir)
+		return dir;
+	/* libtracefs found no mount: tracefs may simply not be mounted yet. */
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
+		return "/sys/kernel/tracing";
+	return NULL;
+}
+
+char *tp_format_read(const char *dir, const char *sys, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+int tp_field(const char *sys, const char *name, const char *field, unsigned *offset,
+	     unsigned *size)
+{
+	const char *dir = tp_tracing_dir();
+	char *text = dir ? tp_format_read(dir, sys, name) : NULL;
+	if (!text)
+		return -ENOENT;
+	struct tep_handle *tep = tep_alloc();
+	struct tep_event *ev = NULL;
+	int err = -ENOMEM;
+	if (tep) {
+		err = -ENOENT;
+		if (tep_parse_format(tep, &ev, text, strlen(text), sys) == TEP_ERRNO__SUCCESS && ev) {
+			const struct tep_format_field *f = tep_find_field(ev, field);
+			if (f && f->offset >= 0 && f->size > 0) {
+				*offset = (unsigned)f->offset;
+				*size = (unsigned)f->size;
+				err = 0;
+			}
+		}
+		tep_free(tep);
+	}
+	free(text);
+	return err;
+}

@@ -1,0 +1,15 @@
+/* Tracepoint formats in tracefs: where tracefs is, a format file's text, one field's place. */
+#ifndef KILN_TP_FORMAT_H
+#define KILN_TP_FORMAT_H
+
+/* The tracefs mount point, mounting it at /sys/kernel/tracing when nothing is mounted; NULL when
+ * that fails. */
+const char *tp_tracing_dir(void);
+/* The format file of tracepoint sys/name under dir, malloc'd; NULL when it cannot be read. */
+char *tp_format_read(const char *dir, const char *sys, const char *name);
+/* Offset and size of one field of a tracepoint's records. 0, or -ENOENT (no such tracepoint or
+ * field), -ENOMEM. */
+int tp_field(const char *sys, const char *name, const char *field, unsigned *offset,
+	     unsigned *size);
+
+#endif
