@@ -33,7 +33,7 @@ endif
 ARCH     := x86
 # Debian's asm/ headers sit under the multiarch triplet, which gcc knows (clang says x86_64-pc-...)
 MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || $(CC) -dumpmachine)
-BPF_SRCS := $(wildcard src/collect/*.bpf.c src/trace/*.bpf.c)
+BPF_SRCS := $(wildcard src/*/*.bpf.c)
 BPF_OBJS := $(patsubst src/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst src/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 

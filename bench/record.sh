@@ -32,14 +32,16 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # records a short and a long run of the same workload: the difference in cost over the
 # difference in samples is the cost of one more sample, the rest is the fixed cost.
 LONG=$((MILLIONS * LONG_FACTOR))
-base_short=$(for _ in $(seq "$REPEAT"); do workload_cpu "$MILLIONS"; done | median)
-base_long=$(for _ in $(seq "$REPEAT"); do workload_cpu "$LONG"; done | median)
-echo "workload alone: ${base_short}s CPU for $MILLIONS M, ${base_long}s for $LONG M (median of $REPEAT)"
+echo "workload: $MILLIONS M iterations (short run), $LONG M (long run), pinned to CPU 0"
 
-# run_once MILLIONS BASELINE CMD...: prints "samples extra_wl_cpu profiler_cpu profiler_utime
-# bytes seconds rss" for one recording of the workload.
+# run_once MILLIONS CMD...: prints "samples extra_wl_cpu profiler_cpu profiler_utime bytes
+# seconds rss baseline" for one recording of the workload. This VM's CPU speed drifts over
+# minutes by more than profiling adds at 1 kHz, so each recording is paired with an
+# unprofiled run of the same work just before it, and the workload's extra CPU is the
+# difference within the pair.
 run_once() {
-	local millions=$1 base=$2 name=$3; shift 3
+	local millions=$1 name=$2; shift 2
+	local base; base=$(workload_cpu "$millions")
 	/usr/bin/time -f "%U %S %M" -o "$TMP/prof.time" "$@" >"$TMP/prof.out" 2>&1 &
 	local pid=$!
 	sleep 1.5 # let the profiler start before the measured work
@@ -67,7 +69,7 @@ run_once() {
 		samples=$(sed -n 's/^kiln: \([0-9]*\) samples.*/\1/p' "$TMP/prof.out")
 		bytes=$(sed -n 's/.* \([0-9]*\) bytes read from the kernel.*/\1/p' "$TMP/prof.out") ;;
 	esac
-	echo "${samples:-0} $(echo "$wl - $base" | bc) $(echo "$u + $s" | bc) $u ${bytes:-0} $secs $rss"
+	echo "${samples:-0} $(echo "$wl - $base" | bc) $(echo "$u + $s" | bc) $u ${bytes:-0} $secs $rss $base"
 }
 
 # Field by field, the median of the lines on stdin.
@@ -80,37 +82,38 @@ median_fields() {
 		     printf "%s%s", a[int((n + 1) / 2)], i < nf ? " " : "\n" }}'
 }
 
-# profile NAME HZ CMD...: REPEAT short and long runs (medians), one table row.
+# profile NAME HZ CMD...: REPEAT short and long runs (medians), one table row; the medians go
+# to $TMP/rows for the ratios at the end.
 profile() {
 	local name=$1 hz=$2; shift 2
 	local short long
-	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$base_short" "$name" "$@"; done | median_fields)
-	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$base_long" "$name" "$@"; done | median_fields)
+	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$name" "$@"; done | median_fields)
+	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$name" "$@"; done | median_fields)
+	echo "$name|$hz|$short|$long" >>"$TMP/rows"
 	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
 		split(a, S, " "); split(b, L, " ")
 		# S[1] samples, S[2] extra workload CPU, S[3] profiler CPU, S[4] its user CPU,
-		# S[5] bytes, S[6] seconds, S[7] RSS
+		# S[5] bytes, S[6] seconds, S[7] RSS, S[8] the paired unprofiled run
 		xs = S[2] < 0 ? 0 : S[2]; xl = L[2] < 0 ? 0 : L[2]
 		per = S[1] > 0 ? (xs + S[3]) * 1e6 / S[1] : 0
 		ds = L[1] - S[1]
 		mcost = ds > 0 ? ((xl + L[3]) - (xs + S[3])) * 1e6 / ds : 0
 		mown = ds > 0 ? (L[3] - S[3]) * 1e6 / ds : 0
-		muser = ds > 0 ? (L[4] - S[4]) * 1e6 / ds : 0
 		fixed = S[3] - (L[3] - S[3]) * (ds > 0 ? S[1] / ds : 0)
 		mbytes = ds > 0 ? (L[5] - S[5]) / ds : 0
-		printf "| %-10s | %6s | %7d | %7d | %8.1f | %8.2f | %8.2f | %8.2f | %7.2f | %9.0f | %8.1f | %8d |\n",
-		       n, hz, S[1], L[1], per, mcost, mown, muser, fixed, S[5] / S[6], mbytes, S[7]
+		printf "| %-14s | %5s | %7d | %6.2f | %5.1f | %6.1f | %6.2f | %5.2f | %5.2f | %5.2f | %5.2f | %8.0f | %7.1f | %6d |\n",
+		       n, hz, S[1], S[8], per, mcost, mown, fixed, S[4], L[4], S[3], S[5] / S[6], mbytes, S[7]
 	}'
 }
 
 echo
-echo "short run: $MILLIONS M iterations; long: $LONG M; each the median of $REPEAT runs. Per sample:"
-echo "cost of one run / its samples;"
-echo "marginal: (long - short) / (samples long - samples short); fixed: the short run's own CPU"
-echo "less its samples at the marginal rate."
+echo "Each figure the median of $REPEAT runs. cost: (workload's extra CPU over its paired"
+echo "unprofiled run + profiler's own CPU) / samples, for the short run; marginal: the same"
+echo "between the long and the short run per extra sample; fixed: the short run's own CPU less"
+echo "its samples at the marginal rate; user: the profiler's own user-space CPU."
 echo
-echo "| profiler   |     Hz | samples | samples long | cost us/sample | marginal us/sample | marginal own us | marginal own user us | fixed own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
-echo "|------------|--------|---------|---------|----------|----------|----------|----------|---------|-----------|----------|----------|"
+echo "| profiler | Hz | samples | unprofiled s | cost us/sample | marginal us/sample | marginal own us/sample | fixed own s | own user s | own user s (long) | own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for hz in 1000 10000; do
 	profile "kiln bpf" $hz "$KILN" record -q --mode bpf --unwind fp -a -F $hz -o "$TMP/k.folded"
 	profile "kiln dwarf" $hz "$KILN" record -q --mode bpf --unwind dwarf -a -F $hz -o "$TMP/k.folded"
@@ -120,6 +123,26 @@ for hz in 1000 10000; do
 	# At 10 kHz perf's 8 KiB stack copies make gigabytes: 1 kHz shows the ratio.
 	[ $hz -eq 1000 ] && profile "perf dwarf" $hz perf record -q -a --call-graph dwarf -F $hz -o "$TMP/perf.data"
 done
+
+# The targets (issue 2 item 7, issue 4 item 5) as ratios of the rows above.
+echo
+awk -F'|' '
+	{ split($3, S, " "); split($4, L, " "); k = $1 "@" $2
+	  x = S[2] < 0 ? 0 : S[2]; cost[k] = S[1] > 0 ? (x + S[3]) / S[1] : 0
+	  user[k] = S[4]; userl[k] = L[4]; bps[k] = S[6] > 0 ? S[5] / S[6] : 0
+	  ds = L[1] - S[1]; xl = L[2] < 0 ? 0 : L[2]
+	  mcost[k] = ds > 0 ? ((xl + L[3]) - (x + S[3])) / ds : 0 }
+	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	END {
+	  for (hz = 1000; hz <= 10000; hz *= 10) {
+	    b = "kiln bpf@" hz; p = "perf -g@" hz
+	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s, own user CPU %s (long run %s), bytes read %s\n",
+	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), ratio(bps[b], bps[p])
+	  }
+	  d = "kiln dwarf@1000"; f = "kiln bpf@1000"; pd = "perf dwarf@1000"
+	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (marginal %s); bytes read %s of perf dwarf\n",
+	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), ratio(mcost[d], mcost[pd]), ratio(bps[d], bps[pd])
+	}' "$TMP/rows"
 
 # DWARF unwind tables for every process of this (idle) machine.
 "$KILN" record -q -a --unwind dwarf -d 1 -o "$TMP/idle.folded" 2>"$TMP/idle.err"

@@ -168,9 +168,15 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 		return err;
 	bpf_program__set_autoload(c->skel->progs.cpuprof_fork, o->filter || dwarf);
 	bpf_program__set_autoload(c->skel->progs.cpuprof_exec, dwarf);
-	/* The row array is preallocated: only DWARF unwinding needs it. */
-	if (!dwarf)
+	/* Maps a mode does not use are made minimal: the row array is preallocated, and even an
+	 * empty hash map costs its buckets (1 MiB for 65536, page by page). */
+	if (!dwarf) {
 		bpf_map__set_max_entries(c->skel->maps.unwind_rows, 1);
+		bpf_map__set_max_entries(c->skel->maps.unwind_objs, 1);
+		bpf_map__set_max_entries(c->skel->maps.unwind_procs, 1);
+	}
+	if (!o->filter)
+		bpf_map__set_max_entries(c->skel->maps.targets, 1);
 	if (c->unwind == CPUPROF_UNWIND_COPY)
 		bpf_map__set_max_entries(c->skel->maps.new_stacks, COPY_RING_BYTES);
 	err = cpuprof_bpf__load(c->skel);

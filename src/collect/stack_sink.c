@@ -73,6 +73,7 @@ static long add_stack(struct stack_sink *s, const struct raw_stack *rs)
 		learn_process(s, rs->pid);
 	/* Leaf first: the kernel part of a stack sits on top of the user part. Every frame but
 	 * the interrupted one is a return address, named after the call before it. */
+	sym_kernel_prefetch(s->sym, rs->kernel, rs->nkernel);
 	for (uint32_t i = 0; i < rs->nkernel; i++) {
 		uint64_t a = rs->kernel[i];
 		uint32_t loc = n == 0 ? sym_kernel_location(s->sym, p, a)

@@ -279,7 +279,8 @@ static __always_inline int unwind_user_regs(struct bpf_perf_event_data *ctx, __u
 		__u64 ip, cs, flags, sp;
 	} tail;
 	if (!regs ||
-	    bpf_probe_read_kernel(&tail, sizeof(tail), regs + __builtin_offsetof(struct pt_regs, ip)) ||
+	    bpf_probe_read_kernel(&tail, sizeof(tail),
+				  regs + __builtin_offsetof(struct pt_regs, ip)) ||
 	    bpf_probe_read_kernel(bp, sizeof(*bp), regs + __builtin_offsetof(struct pt_regs, bp)) ||
 	    !(tail.cs & 3))
 		return -1;

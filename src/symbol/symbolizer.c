@@ -18,6 +18,7 @@
 #include "symbol/dwarf_frames.h"
 #include "symbol/elf_object.h"
 #include "symbol/kallsyms.h"
+#include "symbol/ksym_loader.h"
 #include "symbol/process.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -48,6 +49,9 @@ struct symbolizer {
 	bool vdso_tried;
 	struct intern_table names; /* mapping names */
 	uint64_t gen;
+	/* Kernel symbols: asked of the kernel through BPF (klive) where kiln may, else read from a
+	 * kallsyms file. */
+	struct ksym_live *klive;
 	struct kallsyms ksyms;
 	bool ksyms_tried;
 	struct sym_stats stats;
@@ -111,6 +115,7 @@ void symbolizer_free(struct symbolizer *s)
 	addr_map_free(&s->name_cache);
 	intern_free(&s->names);
 	kallsyms_free(&s->ksyms);
+	ksym_live_free(s->klive);
 	free(s->runs);
 	free(s->lines);
 	free(s);
@@ -717,6 +722,8 @@ uint32_t sym_user_location_ra(struct symbolizer *s, struct kiln_profile *p, int 
 int sym_load_kallsyms(struct symbolizer *s, const char *path)
 {
 	kallsyms_free(&s->ksyms);
+	ksym_live_free(s->klive);
+	s->klive = NULL;
 	s->ksyms_tried = true;
 	drop_caches(s);
 	s->cached = NULL;
@@ -732,34 +739,75 @@ int sym_load_kallsyms(struct symbolizer *s, const char *path)
 	return err;
 }
 
-static uint32_t kernel_mapping(struct symbolizer *s, struct kiln_profile *p, uint16_t group)
+static void kernel_symbols_ready(struct symbolizer *s)
+{
+	if (s->ksyms_tried)
+		return;
+	s->ksyms_tried = true;
+	if (ksym_live_open(&s->klive))
+		sym_load_kallsyms(s, "/proc/kallsyms");
+}
+
+static uint32_t kernel_mapping(struct kiln_profile *p, const char *module, uint64_t lo, uint64_t hi)
 {
 	char name[256];
-	snprintf(name, sizeof(name), "[%s]", s->ksyms.mods[group]);
-	struct kiln_mapping km = {.start = s->ksyms.lo[group],
-				  .limit = s->ksyms.hi[group],
-				  .filename = kiln_profile_intern_cstr(p, name)};
+	snprintf(name, sizeof(name), "[%s]", module);
+	struct kiln_mapping km = {
+	    .start = lo, .limit = hi, .filename = kiln_profile_intern_cstr(p, name)};
 	return kiln_profile_mapping(p, &km);
+}
+
+/* The function and mapping of a kernel address, from whichever source is in use. */
+static bool kernel_symbol(struct symbolizer *s, struct kiln_profile *p, uint64_t addr,
+			  const char **name, uint32_t *mapping)
+{
+	uint64_t lo, hi;
+	if (s->klive) {
+		const struct ksym_live_sym *e = ksym_live_find(s->klive, addr);
+		if (!e)
+			return false;
+		const char *module = ksym_live_module(s->klive, e->module, &lo, &hi);
+		*name = e->name;
+		*mapping = kernel_mapping(p, module, lo, hi);
+		return true;
+	}
+	const struct sym_entry *e = kallsyms_find(&s->ksyms, addr);
+	if (!e)
+		return false;
+	*name = e->name;
+	*mapping = kernel_mapping(p, s->ksyms.mods[e->group], s->ksyms.lo[e->group],
+				  s->ksyms.hi[e->group]);
+	return true;
 }
 
 static uint32_t resolve_kernel(struct symbolizer *s, struct kiln_profile *p, uint64_t addr, bool ra,
 			       bool *resolved)
 {
-	if (!s->ksyms_tried)
-		sym_load_kallsyms(s, "/proc/kallsyms");
-	const struct sym_entry *e = kallsyms_find(&s->ksyms, ra && addr ? addr - 1 : addr);
-	*resolved = e != NULL;
+	const char *name;
+	uint32_t mapping = 0;
+	*resolved = kernel_symbol(s, p, ra && addr ? addr - 1 : addr, &name, &mapping);
 	struct kiln_line l = {
-	    e ? function_id(s, p, e->name, NULL, 0) : plain_function(p, "[unknown]"), 0};
-	uint32_t mapping = e ? kernel_mapping(s, p, e->group) : 0;
+	    *resolved ? function_id(s, p, name, NULL, 0) : plain_function(p, "[unknown]"), 0};
 	return l.function ? kiln_profile_location(p, mapping, addr, KILN_FRAME_KERNEL, &l, 1) : 0;
+}
+
+void sym_kernel_prefetch(struct symbolizer *s, const uint64_t *stack, size_t n)
+{
+	kernel_symbols_ready(s);
+	if (!s->klive || !n)
+		return;
+	uint64_t lookup[256];
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < sizeof(lookup) / sizeof(lookup[0]); i++)
+		if (!addr_map_get(&s->kloc_cache, i ? 1 : 0, stack[i]))
+			lookup[m++] = i && stack[i] ? stack[i] - 1 : stack[i];
+	ksym_live_prefetch(s->klive, lookup, m); /* what fails here is looked up one by one */
 }
 
 static uint32_t kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr,
 				bool ra)
 {
-	if (!s->ksyms_tried)
-		sym_load_kallsyms(s, "/proc/kallsyms");
+	kernel_symbols_ready(s);
 	use_profile(s, p);
 	uint32_t v = addr_map_get(&s->kloc_cache, ra ? 1 : 0, addr);
 	if (!v) {

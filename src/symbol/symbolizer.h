@@ -3,7 +3,8 @@
  * Processes are tracked from the moment they are first seen (a /proc scan, or perf sideband
  * records: COMM, FORK, MMAP2, EXIT), so samples of processes that have exited by the time
  * recording ends are still symbolized. ELF files are opened once and shared between processes.
- * Kernel addresses come from /proc/kallsyms (and module symbols in it). */
+ * Kernel addresses are named by the kernel itself through a BPF program (symbol/ksym.bpf.c)
+ * where kiln may load one, else from /proc/kallsyms (and module symbols in it). */
 #ifndef KILN_SYMBOLIZER_H
 #define KILN_SYMBOLIZER_H
 
@@ -48,11 +49,17 @@ uint32_t sym_kernel_location(struct symbolizer *s, struct kiln_profile *p, uint6
 uint32_t sym_user_location_ra(struct symbolizer *s, struct kiln_profile *p, int pid, uint64_t addr);
 uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, uint64_t addr);
 
+/* A kernel stack about to be resolved (leaf first, as sym_kernel_location then
+ * sym_kernel_location_ra take it): its unknown addresses are looked up in one call into the
+ * kernel instead of one each. Only an optimization; nothing is lost without it. */
+void sym_kernel_prefetch(struct symbolizer *s, const uint64_t *stack, size_t n);
+
 /* Cached location ids belong to one profile; a new profile at the same address as a freed one
  * would be mistaken for it, so callers switching profiles that way call this first. */
 void sym_forget_profile(struct symbolizer *s);
-/* Kernel symbols from a kallsyms-format file instead of /proc/kallsyms (read lazily on first
- * use otherwise). 0 or -errno; a hidden or unreadable file is reported once with kiln_warn. */
+/* Kernel symbols from a kallsyms-format file instead of the running kernel's (looked up on
+ * first use otherwise). 0 or -errno; a hidden or unreadable file is reported once with kiln_warn.
+ */
 int sym_load_kallsyms(struct symbolizer *s, const char *path);
 
 /* Counts for the final summary and for tests. */

@@ -36,8 +36,7 @@ char *tp_format_read(const char *dir, const char *sys, const char *name)
 	return buf;
 }
 
-int tp_field(const char *sys, const char *name, const char *field, unsigned *offset,
-	     unsigned *size)
+int tp_field(const char *sys, const char *name, const char *field, unsigned *offset, unsigned *size)
 {
 	const char *dir = tp_tracing_dir();
 	char *text = dir ? tp_format_read(dir, sys, name) : NULL;
@@ -48,7 +47,8 @@ int tp_field(const char *sys, const char *name, const char *field, unsigned *off
 	int err = -ENOMEM;
 	if (tep) {
 		err = -ENOENT;
-		if (tep_parse_format(tep, &ev, text, strlen(text), sys) == TEP_ERRNO__SUCCESS && ev) {
+		if (tep_parse_format(tep, &ev, text, strlen(text), sys) == TEP_ERRNO__SUCCESS &&
+		    ev) {
 			const struct tep_format_field *f = tep_find_field(ev, field);
 			if (f && f->offset >= 0 && f->size > 0) {
 				*offset = (unsigned)f->offset;

@@ -26,6 +26,7 @@
 
 #include "symbol/debuginfo.h"
 #include "symbol/demangle.h"
+#include "symbol/ksym_loader.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
 
@@ -218,6 +219,103 @@ static void kernel_symbol_resolves(void **state)
 	assert_false(st.kernel_addresses_hidden);
 	kiln_profile_free(p);
 	symbolizer_free(s);
+}
+
+/* The kernel naming its own addresses (symbol/ksym.bpf.c) must agree with /proc/kallsyms:
+ * every 50th function of the core kernel and of modules, looked up one byte in (a name at the
+ * same address, an alias, also counts), in batches as stacks are. */
+struct kallsyms_fn {
+	uint64_t addr;
+	char name[128];
+};
+
+static int kallsyms_sample(struct kallsyms_fn **out, size_t *n)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return -errno;
+	char line[512], name[256], type;
+	uint64_t addr;
+	size_t cap = 0, seen = 0;
+	*out = NULL;
+	*n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) == 3 && addr &&
+		    (type == 't' || type == 'T') && seen++ % 50 == 0 && strlen(name) < 128) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				*out = realloc(*out, cap * sizeof(**out));
+				assert_non_null(*out);
+			}
+			(*out)[*n].addr = addr;
+			snprintf((*out)[*n].name, sizeof((*out)[*n].name), "%s", name);
+			(*n)++;
+		}
+	fclose(f);
+	return 0;
+}
+
+/* Whether kallsyms has name at addr (aliases share addresses). */
+static bool kallsyms_has(uint64_t addr, const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], got[256], type;
+	uint64_t a;
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%" SCNx64 " %c %255s", &a, &type, got) == 3 && a == addr &&
+			!strcmp(got, name);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void kernel_names_itself_like_kallsyms(void **state)
+{
+	(void)state;
+	struct kallsyms_fn *fns;
+	size_t n;
+	assert_int_equal(kallsyms_sample(&fns, &n), 0);
+	struct ksym_live *k;
+	int err = n ? ksym_live_open(&k) : -EPERM;
+	if (err) {
+		print_message("skipped: the kernel cannot name its symbols through BPF here (%s; "
+			      "needs root or CAP_BPF and CAP_PERFMON, and visible kallsyms)\n",
+			      strerror(-err));
+		free(fns);
+		skip();
+		return;
+	}
+	uint64_t *addrs = calloc(n, sizeof(*addrs));
+	assert_non_null(addrs);
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = fns[i].addr + 1;
+	assert_int_equal(ksym_live_prefetch(k, addrs, n), 0);
+	size_t same = 0, checked = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ksym_live_sym *e = ksym_live_find(k, addrs[i]);
+		if (!e)
+			continue; /* a one-byte function (kallsyms ends it at the next one) */
+		checked++;
+		if (!strcmp(e->name, fns[i].name) || kallsyms_has(e->start, e->name))
+			same++;
+		else
+			print_message("%" PRIx64 ": kernel says %s, kallsyms %s\n", addrs[i],
+				      e->name, fns[i].name);
+		assert_true(e->start <= addrs[i] && addrs[i] < e->end);
+	}
+	print_message("%zu of %zu functions named alike\n", same, checked);
+	assert_true(checked >= n * 99 / 100);
+	assert_int_equal(same, checked);
+	/* No symbol in user space: unknown, and asked only once. */
+	assert_null(ksym_live_find(k, 0x1000));
+	assert_null(ksym_live_find(k, 0x1000));
+	uint64_t lo, hi;
+	assert_string_equal(ksym_live_module(k, 0, &lo, &hi), "kernel.kallsyms");
+	assert_true(lo && lo < hi);
+	ksym_live_free(k);
+	free(addrs);
+	free(fns);
 }
 
 static void hidden_kernel_addresses_are_reported(void **state)
@@ -1079,6 +1177,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(libc_function_resolves),
 	    cmocka_unit_test(unknown_addresses_are_named_like_perf),
 	    cmocka_unit_test(kernel_symbol_resolves),
+	    cmocka_unit_test(kernel_names_itself_like_kallsyms),
 	    cmocka_unit_test(hidden_kernel_addresses_are_reported),
 	    cmocka_unit_test(module_symbols_resolve),
 	    cmocka_unit_test(jit_perf_map_names_frames),
