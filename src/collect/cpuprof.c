@@ -44,7 +44,8 @@ struct cpuprof {
 	struct bpf_link **links;
 	int ncpus;
 	int64_t period_ns;
-	uint64_t bytes_read;
+	uint64_t ring_bytes, ring_records;   /* new stacks (and copies) */
+	uint64_t count_bytes, count_entries; /* counts map entries drained */
 
 	struct ring_buffer *new_stacks;
 	struct intern_table stack_ids; /* stack hash -> id into stacks */
@@ -356,7 +357,8 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 {
 	struct cpuprof *c = ctx;
 	const struct cpuprof_stack *st = data;
-	c->bytes_read += size;
+	c->ring_bytes += size;
+	c->ring_records++;
 	if (size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_COPY)
 		return c->copies ? on_copy(c, data, size) : 0;
 	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
@@ -428,7 +430,8 @@ static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *
 							  c->keys, c->values, &n, NULL);
 		int saved = errno;
 		first = false;
-		c->bytes_read += n * (sizeof(*c->keys) + sizeof(*c->values));
+		c->count_bytes += n * (sizeof(*c->keys) + sizeof(*c->values));
+		c->count_entries += n;
 		for (__u32 i = 0; i < n; i++) {
 			int derr = deliver(c, sink, &c->keys[i], c->values[i]);
 			if (derr)
@@ -550,7 +553,10 @@ void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])
 
 uint64_t cpuprof_bytes_read(const struct cpuprof *c)
 {
-	return c->bytes_read;
+	kiln_debug("BPF bytes: %llu in %llu ring records, %llu in %llu count entries",
+		   (unsigned long long)c->ring_bytes, (unsigned long long)c->ring_records,
+		   (unsigned long long)c->count_bytes, (unsigned long long)c->count_entries);
+	return c->ring_bytes + c->count_bytes;
 }
 
 void cpuprof_close(struct cpuprof *c)

@@ -22,14 +22,16 @@
  *     for each target and on its exec/mmap/fork events, unwind_maps_rescan() every second or
  *     so, unwind_maps_get_stats()/unwind_maps_read_counters() for the summary. Shrink
  *     unwind_rows with bpf_map__set_max_entries() before load when not unwinding with DWARF:
- *     it is preallocated (UNWIND_DEFAULT_ROWS * 12 bytes). */
+ *     it is preallocated (UNWIND_DEFAULT_ROWS * 16 bytes). */
 #ifndef KILN_UNWIND_BPF_H
 #define KILN_UNWIND_BPF_H
 
 #include "collect/unwind.h"
 
+/* Mappable: user space writes rows straight into it, not one bpf() call per row. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct cfi_row);
 	__uint(max_entries, UNWIND_DEFAULT_ROWS);

@@ -15,7 +15,7 @@
 #define UNWIND_ROW_SEARCH_STEPS 25 /* rows per object < 2^24 */
 #define UNWIND_MAX_OBJS 8192
 #define UNWIND_MAX_PROCS 8192
-#define UNWIND_DEFAULT_ROWS (4u << 20) /* 48 MiB of 12-byte rows; the loader may resize */
+#define UNWIND_DEFAULT_ROWS (3u << 20) /* 48 MiB: 12-byte rows at a 16-byte stride */
 
 /* One executable mapping of a process. obj 0 means no table: frame pointers. */
 struct unwind_mapping {

@@ -54,7 +54,7 @@ int debug_cache_dir(char *buf, size_t len)
 }
 
 /* Build ids are hex: anything else never becomes part of a path. */
-static int copy_path(const char *build_id, char *path, size_t len)
+static int cache_path(const char *build_id, const char *suffix, char *path, size_t len)
 {
 	size_t n = strlen(build_id);
 	if (n < 8 || strspn(build_id, "0123456789abcdef") != n)
@@ -63,14 +63,19 @@ static int copy_path(const char *build_id, char *path, size_t len)
 	int err = debug_cache_dir(dir, sizeof(dir));
 	if (err)
 		return err;
-	if ((size_t)snprintf(path, len, "%s/%s.debug", dir, build_id) >= len)
+	if ((size_t)snprintf(path, len, "%s/%s%s", dir, build_id, suffix) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
 int debug_cache_open(const char *build_id, char *path, size_t len)
 {
-	int err = copy_path(build_id, path, len);
+	return debug_cache_open_kind(build_id, ".debug", path, len);
+}
+
+int debug_cache_open_kind(const char *build_id, const char *suffix, char *path, size_t len)
+{
+	int err = cache_path(build_id, suffix, path, len);
 	if (err)
 		return err;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -195,8 +200,9 @@ static bool make_room(const char *dir, long long incoming)
 	for (struct dirent *e; (e = readdir(d));) {
 		size_t len = strlen(e->d_name);
 		struct stat st;
-		if (len < 7 || len >= sizeof(copies->name) ||
-		    strcmp(e->d_name + len - 6, ".debug") || fstatat(dirfd(d), e->d_name, &st, 0) ||
+		bool ours = (len > 6 && !strcmp(e->d_name + len - 6, ".debug")) ||
+			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi"));
+		if (!ours || len >= sizeof(copies->name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
 		    VEC_RESERVE(copies, cap, n + 1))
 			continue;
 		copies[n] = (struct cached_copy){.used = st.st_mtim, .size = st.st_size};
@@ -213,22 +219,27 @@ static bool make_room(const char *dir, long long incoming)
 	return total + incoming <= limit;
 }
 
-int debug_cache_store(Elf *elf, const char *build_id)
+int debug_cache_store_kind(const char *build_id, const char *suffix, long long size,
+			   atomic_writer write, void *arg)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
-	int err = copy_path(build_id, path, sizeof(path));
+	int err = cache_path(build_id, suffix, path, sizeof(path));
 	if (err)
 		return err;
-	long long size = decompress_all(elf);
-	if (size < 0)
-		return (int)size;
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;
 	if (!make_room(dir, size))
 		return -ENOSPC;
-	err = atomic_write_file(path, write_copy, elf);
+	err = atomic_write_file(path, write, arg);
 	if (!err)
-		kiln_debug("stored a decompressed copy of the debug file for build id %s: %s",
-			   build_id, path);
+		kiln_debug("cached %s for build id %s", path, build_id);
 	return err;
+}
+
+int debug_cache_store(Elf *elf, const char *build_id)
+{
+	long long size = decompress_all(elf);
+	if (size < 0)
+		return (int)size;
+	return debug_cache_store_kind(build_id, ".debug", size, write_copy, elf);
 }

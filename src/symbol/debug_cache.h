@@ -13,12 +13,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/atomic_file.h"
+
 /* The cache directory, created if missing; -ENOENT when the cache is off, -errno otherwise. */
 int debug_cache_dir(char *buf, size_t len);
 /* The copy for this build id, opened read-only (path filled in), or -errno. */
 int debug_cache_open(const char *build_id, char *path, size_t len);
 /* True when elf has compressed debug sections: a copy would spare inflating them. */
 bool debug_cache_worth_it(Elf *elf);
+/* Other files derived from an object and kept by its build id under the same bound (e.g.
+ * ".cfi": unwind tables): opened read-only, or -errno; stored whole through write (size: what
+ * it will take, for the bound), 0 or -errno. */
+int debug_cache_open_kind(const char *build_id, const char *suffix, char *path, size_t len);
+int debug_cache_store_kind(const char *build_id, const char *suffix, long long size,
+			   atomic_writer write, void *arg);
 /* Stores elf with every section decompressed as the copy for build_id; 0 or -errno. elf's
  * compressed sections are decompressed in place (libdw does the same when it reads them). */
 int debug_cache_store(Elf *elf, const char *build_id);

@@ -12,12 +12,15 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbol/debug_cache.h"
 #include "unwind/cfi_table.h"
 #include "util/vec.h"
 
@@ -579,6 +582,91 @@ int cfi_table_from_fd(int fd, struct cfi_table **out)
 	if (!elf)
 		return -ENOEXEC;
 	int err = elf_kind(elf) == ELF_K_ELF ? build(elf, out) : -ENOEXEC;
+	elf_end(elf);
+	return err;
+}
+
+/* A table kept in the cache: this header, then nrows rows. The magic names the row format;
+ * change it whenever what a row means changes, and old files are rebuilt. */
+#define CACHE_MAGIC "kilncfi1"
+
+struct cache_header {
+	char magic[8];
+	uint32_t row_size, nrows;
+	uint32_t build_id_len, pad;
+	uint8_t build_id[CFI_BUILD_ID_MAX];
+	struct cfi_table_stats stats;
+};
+
+static int read_cached(int fd, const void *id, size_t id_len, struct cfi_table **out)
+{
+	struct cache_header h;
+	struct stat st;
+	if (fstat(fd, &st) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.row_size != sizeof(struct cfi_row) ||
+	    h.build_id_len != id_len || memcmp(h.build_id, id, id_len) || !h.nrows ||
+	    (uint64_t)st.st_size != sizeof(h) + (uint64_t)h.nrows * sizeof(struct cfi_row))
+		return -EINVAL;
+	struct cfi_table *t = calloc(1, sizeof(*t));
+	size_t bytes = (size_t)h.nrows * sizeof(struct cfi_row);
+	if (!t || !(t->rows = malloc(bytes))) {
+		cfi_table_free(t);
+		return -ENOMEM;
+	}
+	if (read(fd, t->rows, bytes) != (ssize_t)bytes) {
+		cfi_table_free(t);
+		return -EINVAL;
+	}
+	t->nrows = h.nrows;
+	t->stats = h.stats;
+	memcpy(t->build_id, id, id_len);
+	t->build_id_len = (uint32_t)id_len;
+	*out = t;
+	return 0;
+}
+
+static int write_cached(FILE *f, void *arg)
+{
+	const struct cfi_table *t = arg;
+	struct cache_header h = {.row_size = sizeof(struct cfi_row),
+				 .nrows = t->nrows,
+				 .build_id_len = t->build_id_len,
+				 .stats = t->stats};
+	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+	memcpy(h.build_id, t->build_id, t->build_id_len);
+	if (fwrite(&h, sizeof(h), 1, f) != 1 ||
+	    fwrite(t->rows, sizeof(*t->rows), t->nrows, f) != t->nrows)
+		return -EIO;
+	return 0;
+}
+
+int cfi_table_from_fd_cached(int fd, struct cfi_table **out)
+{
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return -ENOEXEC;
+	if (elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		return -ENOEXEC;
+	}
+	const void *id;
+	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+	char hex[2 * CFI_BUILD_ID_MAX + 1] = "", path[PATH_MAX];
+	for (ssize_t i = 0; len > 0 && len <= CFI_BUILD_ID_MAX && i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)id)[i]);
+	int cached = *hex ? debug_cache_open_kind(hex, ".cfi", path, sizeof(path)) : -ENOENT;
+	int err = cached >= 0 ? read_cached(cached, id, (size_t)len, out) : cached;
+	if (cached >= 0)
+		close(cached);
+	if (err) {
+		err = build(elf, out);
+		if (!err && *hex)
+			debug_cache_store_kind(hex, ".cfi",
+					       (long long)(sizeof(struct cache_header) +
+							   (*out)->nrows * sizeof(struct cfi_row)),
+					       write_cached, *out);
+	}
 	elf_end(elf);
 	return err;
 }

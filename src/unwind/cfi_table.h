@@ -34,6 +34,9 @@ struct cfi_table {
  * -ENOEXEC not an ELF file or not x86-64, -ENODATA no call frame information. */
 int cfi_table_from_path(const char *path, struct cfi_table **out);
 int cfi_table_from_fd(int fd, struct cfi_table **out);
+/* The same, kept by build ID in kiln's cache (symbol/debug_cache.h) for the next run: reading
+ * a table back costs a small part of building it from the CFI. */
+int cfi_table_from_fd_cached(int fd, struct cfi_table **out);
 /* From an ELF image in memory (the vdso); the image must stay valid during the call. */
 int cfi_table_from_memory(const void *image, size_t size, struct cfi_table **out);
 void cfi_table_free(struct cfi_table *t);

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -277,6 +279,59 @@ static void corrupt_objects_do_not_crash(void **state)
 	}
 }
 
+static struct cfi_table *table_through_cache(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	struct cfi_table *t = NULL;
+	assert_int_equal(cfi_table_from_fd_cached(fd, &t), 0);
+	close(fd);
+	return t;
+}
+
+static void assert_same_table(const struct cfi_table *a, const struct cfi_table *b)
+{
+	assert_int_equal(a->nrows, b->nrows);
+	assert_memory_equal(a->rows, b->rows, a->nrows * sizeof(*a->rows));
+	assert_int_equal(a->build_id_len, b->build_id_len);
+	assert_memory_equal(a->build_id, b->build_id, a->build_id_len);
+	assert_memory_equal(&a->stats, &b->stats, sizeof(a->stats));
+}
+
+/* A table read back from the cache is the one built from the CFI: first run (stored), second
+ * (read back), and after the cached file is cut short or replaced by garbage (rebuilt). */
+static void cached_tables_match_built(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kiln-cfi-cache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("KILN_CACHE_DIR", dir, 1);
+	struct cfi_table *built;
+	assert_int_equal(cfi_table_from_path(libc_path(), &built), 0);
+	char hex[2 * CFI_BUILD_ID_MAX + 1], file[512];
+	cfi_table_build_id_hex(built, hex, sizeof(hex));
+	snprintf(file, sizeof(file), "%s/%s.cfi", dir, hex);
+	for (int round = 0; round < 4; round++) {
+		if (round == 2)
+			assert_int_equal(truncate(file, 100), 0);
+		if (round == 3) {
+			FILE *f = fopen(file, "w");
+			assert_non_null(f);
+			fputs("not a table", f);
+			fclose(f);
+		}
+		struct cfi_table *t = table_through_cache(libc_path());
+		assert_same_table(built, t);
+		struct stat st;
+		assert_int_equal(stat(file, &st), 0); /* stored, or stored again */
+		cfi_table_free(t);
+	}
+	cfi_table_free(built);
+	unlink(file);
+	rmdir(dir);
+	unsetenv("KILN_CACHE_DIR");
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -297,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(plt_rows),
 	    cmocka_unit_test(debug_frame_fills_eh_frame_gaps),
 	    cmocka_unit_test(corrupt_objects_do_not_crash),
+	    cmocka_unit_test(cached_tables_match_built),
 	    cmocka_unit_test(bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
