@@ -53,10 +53,9 @@ struct extent {
 struct unwind_maps {
 	struct unwind_maps_fds fds;
 	uint32_t capacity;
-	/* The row array mapped into kiln (BPF_F_MMAPABLE), NULL where it could not be: rows are
-	 * then written through bpf(), at a quarter microsecond each. */
-	unsigned char *rows_mem;
-	size_t rows_mem_size;
+	/* The row array can be mapped into kiln (BPF_F_MMAPABLE): rows are written straight into
+	 * it, not through bpf() at a quarter microsecond each. */
+	bool rows_mappable;
 	struct obj objs[UNWIND_MAX_OBJS];
 	struct alias *aliases;
 	size_t naliases, alias_cap;
@@ -72,16 +71,34 @@ struct unwind_maps {
 /* An array map's elements sit 8-byte aligned in its memory. */
 #define ROW_STRIDE ((sizeof(struct cfi_row) + 7) & ~(size_t)7)
 
-static void map_rows(struct unwind_maps *um)
+static void probe_rows_mapping(struct unwind_maps *um)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t size = ((size_t)um->capacity * ROW_STRIDE + (size_t)page - 1) & ~((size_t)page - 1);
-	void *mem = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, um->fds.rows, 0)
-			 : MAP_FAILED;
+	void *mem = um->capacity ? mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
+					um->fds.rows, 0)
+				 : MAP_FAILED;
 	if (mem == MAP_FAILED)
 		return;
-	um->rows_mem = mem;
-	um->rows_mem_size = size;
+	munmap(mem, (size_t)page);
+	um->rows_mappable = true;
+}
+
+/* Only the pages the rows land in are mapped, and only while they are written: mapping the
+ * whole array would count all of it (48 MiB) in kiln's resident memory. */
+static int write_rows_mapped(struct unwind_maps *um, uint32_t first, const struct cfi_table *t)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t start = (size_t)first * ROW_STRIDE, end = (size_t)(first + t->nrows) * ROW_STRIDE;
+	size_t map_start = start & ~(page - 1), len = ((end + page - 1) & ~(page - 1)) - map_start;
+	unsigned char *mem =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, um->fds.rows, (off_t)map_start);
+	if (mem == MAP_FAILED)
+		return -errno;
+	for (uint32_t i = 0; i < t->nrows; i++)
+		memcpy(mem + start - map_start + (size_t)i * ROW_STRIDE, &t->rows[i],
+		       sizeof(t->rows[i]));
+	munmap(mem, len);
+	return 0;
 }
 
 int unwind_maps_new(struct unwind_maps **out, const struct unwind_maps_fds *fds,
@@ -101,7 +118,7 @@ int unwind_maps_new(struct unwind_maps **out, const struct unwind_maps_fds *fds,
 	um->free[0] = (struct extent){0, rows_capacity};
 	um->nfree = rows_capacity ? 1 : 0;
 	um->free_cap = 1;
-	map_rows(um);
+	probe_rows_mapping(um);
 	*out = um;
 	return 0;
 }
@@ -110,8 +127,6 @@ void unwind_maps_free(struct unwind_maps *um)
 {
 	if (!um)
 		return;
-	if (um->rows_mem)
-		munmap(um->rows_mem, um->rows_mem_size);
 	for (size_t i = 0; i < um->nprocs; i++) {
 		free(um->procs[i].objs);
 		free(um->procs[i].known);
@@ -202,12 +217,8 @@ static uint32_t lru_victim(struct unwind_maps *um, uint64_t pinned_clock, bool u
 static int write_rows(struct unwind_maps *um, uint32_t first, const struct cfi_table *t)
 {
 	enum { CHUNK = 65536 };
-	if (um->rows_mem) {
-		for (uint32_t i = 0; i < t->nrows; i++)
-			memcpy(um->rows_mem + (size_t)(first + i) * ROW_STRIDE, &t->rows[i],
-			       sizeof(t->rows[i]));
+	if (um->rows_mappable && !write_rows_mapped(um, first, t))
 		return 0;
-	}
 	uint32_t *keys = malloc(CHUNK * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
