@@ -14,6 +14,9 @@ WORK=$PWD/$BUILD/workloads/fixedwork
 MILLIONS=${MILLIONS:-3000}
 REPEAT=${REPEAT:-3}
 LONG_FACTOR=${LONG_FACTOR:-3}
+# ONLY=REGEX keeps the rows whose "profiler@Hz" matches (e.g. ONLY='kiln bpf|perf -g@'), to
+# repeat rows that something else on the machine disturbed.
+ONLY=${ONLY:-.}
 TMP=$(mktemp -d /tmp/kiln-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/record.sh needs root" >&2; exit 1; }
@@ -86,6 +89,7 @@ median_fields() {
 # to $TMP/rows for the ratios at the end.
 profile() {
 	local name=$1 hz=$2; shift 2
+	[[ "$name@$hz" =~ $ONLY ]] || return 0
 	local short long
 	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$name" "$@"; done | median_fields)
 	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$name" "$@"; done | median_fields)

@@ -575,13 +575,24 @@ static int build(Elf *elf, struct cfi_table **out)
 	return 0;
 }
 
-int cfi_table_from_fd(int fd, struct cfi_table **out)
+/* The ELF file open on fd, or NULL when it is none. */
+static Elf *open_elf(int fd)
 {
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	return elf;
+}
+
+int cfi_table_from_fd(int fd, struct cfi_table **out)
+{
+	Elf *elf = open_elf(fd);
 	if (!elf)
 		return -ENOEXEC;
-	int err = elf_kind(elf) == ELF_K_ELF ? build(elf, out) : -ENOEXEC;
+	int err = build(elf, out);
 	elf_end(elf);
 	return err;
 }
@@ -642,14 +653,9 @@ static int write_cached(FILE *f, void *arg)
 
 int cfi_table_from_fd_cached(int fd, struct cfi_table **out)
 {
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *elf = open_elf(fd);
 	if (!elf)
 		return -ENOEXEC;
-	if (elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		return -ENOEXEC;
-	}
 	const void *id;
 	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
 	char hex[2 * CFI_BUILD_ID_MAX + 1] = "", path[PATH_MAX];

@@ -27,6 +27,7 @@ int read_all(int fd, void **out, size_t *outlen)
 			break;
 		len += (size_t)n;
 	}
+	buf[len] = '\0'; /* room is left: the last read found cap - len > 0 */
 	*out = buf;
 	*outlen = len;
 	return 0;

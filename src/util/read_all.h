@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* 0 with *out (malloc'd, the caller frees) and *len, or -errno. */
+/* 0 with *out (malloc'd, the caller frees) and *len, or -errno. A NUL follows the *len bytes,
+ * so text can be used as a string. */
 int read_all(int fd, void **out, size_t *len);
 
 #endif

@@ -1,12 +1,16 @@
 #include "util/tp_format.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event-parse.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <tracefs.h>
+#include <unistd.h>
+
+#include "util/read_all.h"
 
 const char *tp_tracing_dir(void)
 {
@@ -23,17 +27,14 @@ char *tp_format_read(const char *dir, const char *sys, const char *name)
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
+	void *text = NULL;
+	size_t len;
+	int err = read_all(fd, &text, &len);
+	close(fd);
+	return err ? NULL : text;
 }
 
 int tp_field(const char *sys, const char *name, const char *field, unsigned *offset, unsigned *size)
