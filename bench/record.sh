@@ -136,7 +136,7 @@ awk -F'|' '
 	  user[k] = S[4]; userl[k] = L[4]; bps[k] = S[6] > 0 ? S[5] / S[6] : 0
 	  ds = L[1] - S[1]; xl = L[2] < 0 ? 0 : L[2]
 	  mcost[k] = ds > 0 ? ((xl + L[3]) - (x + S[3])) / ds : 0 }
-	function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	END {
 	  for (hz = 1000; hz <= 10000; hz *= 10) {
 	    b = "kiln bpf@" hz; p = "perf -g@" hz
