@@ -132,11 +132,10 @@ static int start_unwinder(struct cpuprof *c)
  * puts them. */
 static int newtask_fields(struct cpuprof_bpf *skel)
 {
-	unsigned pid_off, pid_size, flags_off, flags_size;
-	int err = tp_field("task", "task_newtask", "pid", &pid_off, &pid_size);
-	if (!err)
-		err = tp_field("task", "task_newtask", "clone_flags", &flags_off, &flags_size);
-	if (!err && (pid_size != 4 || flags_size != 8))
+	static const char *const fields[] = {"pid", "clone_flags"};
+	unsigned off[2], size[2];
+	int err = tp_fields("task", "task_newtask", fields, off, size, 2);
+	if (!err && (size[0] != 4 || size[1] != 8))
 		err = -EINVAL;
 	if (err) {
 		kiln_error("cannot follow new processes: the tracepoint task/task_newtask is %s in "
@@ -144,8 +143,8 @@ static int newtask_fields(struct cpuprof_bpf *skel)
 			   err == -EINVAL ? "not laid out as expected" : "not readable");
 		return err;
 	}
-	skel->rodata->newtask_pid_offset = pid_off;
-	skel->rodata->newtask_flags_offset = flags_off;
+	skel->rodata->newtask_pid_offset = off[0];
+	skel->rodata->newtask_flags_offset = off[1];
 	return 0;
 }
 

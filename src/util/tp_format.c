@@ -37,7 +37,8 @@ char *tp_format_read(const char *dir, const char *sys, const char *name)
 	return err ? NULL : text;
 }
 
-int tp_field(const char *sys, const char *name, const char *field, unsigned *offset, unsigned *size)
+int tp_fields(const char *sys, const char *name, const char *const *fields, unsigned *offsets,
+	      unsigned *sizes, int n)
 {
 	const char *dir = tp_tracing_dir();
 	char *text = dir ? tp_format_read(dir, sys, name) : NULL;
@@ -47,14 +48,17 @@ int tp_field(const char *sys, const char *name, const char *field, unsigned *off
 	struct tep_event *ev = NULL;
 	int err = -ENOMEM;
 	if (tep) {
-		err = -ENOENT;
-		if (tep_parse_format(tep, &ev, text, strlen(text), sys) == TEP_ERRNO__SUCCESS &&
-		    ev) {
-			const struct tep_format_field *f = tep_find_field(ev, field);
-			if (f && f->offset >= 0 && f->size > 0) {
-				*offset = (unsigned)f->offset;
-				*size = (unsigned)f->size;
-				err = 0;
+		err =
+		    tep_parse_format(tep, &ev, text, strlen(text), sys) == TEP_ERRNO__SUCCESS && ev
+			? 0
+			: -ENOENT;
+		for (int i = 0; !err && i < n; i++) {
+			const struct tep_format_field *f = tep_find_field(ev, fields[i]);
+			if (!f || f->offset < 0 || f->size <= 0)
+				err = -ENOENT;
+			else {
+				offsets[i] = (unsigned)f->offset;
+				sizes[i] = (unsigned)f->size;
 			}
 		}
 		tep_free(tep);

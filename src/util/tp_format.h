@@ -7,9 +7,9 @@
 const char *tp_tracing_dir(void);
 /* The format file of tracepoint sys/name under dir, malloc'd; NULL when it cannot be read. */
 char *tp_format_read(const char *dir, const char *sys, const char *name);
-/* Offset and size of one field of a tracepoint's records. 0, or -ENOENT (no such tracepoint or
- * field), -ENOMEM. */
-int tp_field(const char *sys, const char *name, const char *field, unsigned *offset,
-	     unsigned *size);
+/* Offsets and sizes of n fields of a tracepoint's records, read from one parse of its format.
+ * 0, or -ENOENT (no such tracepoint or field), -ENOMEM. */
+int tp_fields(const char *sys, const char *name, const char *const *fields, unsigned *offsets,
+	      unsigned *sizes, int n);
 
 #endif
