@@ -552,9 +552,6 @@ void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])
 
 uint64_t cpuprof_bytes_read(const struct cpuprof *c)
 {
-	kiln_debug("BPF bytes: %llu in %llu ring records, %llu in %llu count entries",
-		   (unsigned long long)c->ring_bytes, (unsigned long long)c->ring_records,
-		   (unsigned long long)c->count_bytes, (unsigned long long)c->count_entries);
 	return c->ring_bytes + c->count_bytes;
 }
 
@@ -562,6 +559,9 @@ void cpuprof_close(struct cpuprof *c)
 {
 	if (!c)
 		return;
+	kiln_debug("BPF bytes: %llu in %llu ring records, %llu in %llu count entries",
+		   (unsigned long long)c->ring_bytes, (unsigned long long)c->ring_records,
+		   (unsigned long long)c->count_bytes, (unsigned long long)c->count_entries);
 	if (c->links)
 		cpuprof_stop(c);
 	if (c->event_fds)

@@ -23,8 +23,9 @@ struct ksym_module {
 
 struct ksym_live {
 	struct ksym_bpf *skel;
-	struct ksym_live_sym *syms; /* sorted by start, not overlapping */
-	size_t nsyms, syms_cap;
+	struct sym_table syms; /* the functions named so far; sorted after every batch */
+	struct sym_entry pending[KSYM_BATCH]; /* named by the batch in progress */
+	size_t npending;
 	struct addr_map unknown; /* (0, addr) -> 1: the kernel has no symbol there */
 	struct ksym_module *mods;
 	size_t nmods, mods_cap;
@@ -71,34 +72,14 @@ void ksym_live_free(struct ksym_live *k)
 	if (!k)
 		return;
 	ksym_bpf__destroy(k->skel);
-	for (size_t i = 0; i < k->nsyms; i++)
-		free((char *)k->syms[i].name);
-	free(k->syms);
+	for (size_t i = 0; i < k->syms.n; i++)
+		free((char *)k->syms.e[i].name);
+	sym_table_free(&k->syms);
 	addr_map_free(&k->unknown);
 	for (size_t i = 0; i < k->nmods; i++)
 		free(k->mods[i].name);
 	free(k->mods);
 	free(k);
-}
-
-/* Index of the first symbol starting after addr. */
-static size_t upper_bound(const struct ksym_live *k, uint64_t addr)
-{
-	size_t lo = 0, hi = k->nsyms;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->syms[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static const struct ksym_live_sym *known(const struct ksym_live *k, uint64_t addr)
-{
-	size_t i = upper_bound(k, addr);
-	return i && addr < k->syms[i - 1].end ? &k->syms[i - 1] : NULL;
 }
 
 /* Module text ranges, for the profile's mappings: /proc/modules gives each one's base and
@@ -157,21 +138,17 @@ static int parse_symbol(struct ksym_live *k, uint64_t addr, char *text)
 	if (m < 0)
 		return m;
 	uint64_t start = addr - off;
-	size_t at = upper_bound(k, start);
-	if (at && k->syms[at - 1].start == start)
-		return 0; /* another address of a function this batch already named */
-	if (VEC_RESERVE(k->syms, k->syms_cap, k->nsyms + 1))
-		return -ENOMEM;
+	const struct sym_entry *seen = sym_table_find(&k->syms, start);
+	for (size_t i = 0; i < k->npending && !seen; i++)
+		if (k->pending[i].addr == start)
+			seen = &k->pending[i];
+	if (seen)
+		return 0; /* another address of a function already named */
 	char *name = strdup(text);
 	if (!name)
 		return -ENOMEM;
-	memmove(&k->syms[at + 1], &k->syms[at], (k->nsyms - at) * sizeof(*k->syms));
-	struct ksym_live_sym *sym = &k->syms[at];
-	sym->start = start;
-	sym->end = start + size;
-	sym->name = name;
-	sym->module = (uint16_t)m;
-	k->nsyms++;
+	k->pending[k->npending++] =
+	    (struct sym_entry){.addr = start, .size = size, .name = name, .group = (uint16_t)m};
 	return 0;
 }
 
@@ -180,14 +157,18 @@ static int run_batch(struct ksym_live *k)
 	struct ksym_batch *b = &k->skel->bss->batch;
 	if (bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.ksym_resolve), NULL))
 		return -errno;
-	for (uint32_t i = 0; i < b->n; i++) {
+	int err = 0;
+	for (uint32_t i = 0; i < b->n && !err; i++) {
 		b->text[i][KSYM_TEXT_LEN - 1] = '\0';
-		int err = parse_symbol(k, b->addrs[i], b->text[i]);
-		if (err)
-			return err;
+		err = parse_symbol(k, b->addrs[i], b->text[i]);
 	}
+	for (size_t i = 0; i < k->npending; i++)
+		if (err || (err = sym_table_add(&k->syms, &k->pending[i])))
+			free((char *)k->pending[i].name);
+	k->npending = 0;
+	sym_table_finish(&k->syms);
 	b->n = 0;
-	return 0;
+	return err;
 }
 
 int ksym_live_prefetch(struct ksym_live *k, const uint64_t *addrs, size_t n)
@@ -196,7 +177,7 @@ int ksym_live_prefetch(struct ksym_live *k, const uint64_t *addrs, size_t n)
 	b->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t a = addrs[i];
-		if (known(k, a) || addr_map_get(&k->unknown, 0, a))
+		if (sym_table_find(&k->syms, a) || addr_map_get(&k->unknown, 0, a))
 			continue;
 		bool queued = false;
 		for (uint32_t j = 0; j < b->n && !queued; j++)
@@ -213,14 +194,14 @@ int ksym_live_prefetch(struct ksym_live *k, const uint64_t *addrs, size_t n)
 	return b->n ? run_batch(k) : 0;
 }
 
-const struct ksym_live_sym *ksym_live_find(struct ksym_live *k, uint64_t addr)
+const struct sym_entry *ksym_live_find(struct ksym_live *k, uint64_t addr)
 {
-	const struct ksym_live_sym *sym = known(k, addr);
+	const struct sym_entry *sym = sym_table_find(&k->syms, addr);
 	if (sym || addr_map_get(&k->unknown, 0, addr))
 		return sym;
 	if (ksym_live_prefetch(k, &addr, 1))
 		return NULL;
-	return known(k, addr);
+	return sym_table_find(&k->syms, addr);
 }
 
 const char *ksym_live_module(const struct ksym_live *k, uint16_t module, uint64_t *lo, uint64_t *hi)

@@ -7,13 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksym_live;
+#include "symbol/sym_table.h"
 
-struct ksym_live_sym {
-	uint64_t start, end;
-	const char *name;
-	uint16_t module; /* see ksym_live_module; 0 is the core kernel */
-};
+struct ksym_live;
 
 /* 0, or -errno when BPF is not available here. */
 int ksym_live_open(struct ksym_live **out);
@@ -21,8 +17,9 @@ void ksym_live_free(struct ksym_live *k);
 /* Looks up, in as few calls into the kernel as it takes, those of addrs not known yet. 0 or
  * -errno. */
 int ksym_live_prefetch(struct ksym_live *k, const uint64_t *addrs, size_t n);
-/* The function holding addr (looked up now if need be), or NULL when the kernel has none. */
-const struct ksym_live_sym *ksym_live_find(struct ksym_live *k, uint64_t addr);
+/* The function holding addr (looked up now if need be), or NULL when the kernel has none. Its
+ * group is its module (see ksym_live_module). */
+const struct sym_entry *ksym_live_find(struct ksym_live *k, uint64_t addr);
 /* A module's name ("kernel.kallsyms" for 0, "bpf" for BPF programs) and its text range
  * (0, 0 when unknown). */
 const char *ksym_live_module(const struct ksym_live *k, uint16_t module, uint64_t *lo,

@@ -757,26 +757,26 @@ static uint32_t kernel_mapping(struct kiln_profile *p, const char *module, uint6
 	return kiln_profile_mapping(p, &km);
 }
 
-/* The function and mapping of a kernel address, from whichever source is in use. */
+/* The function and mapping of a kernel address, from whichever source is in use: both keep
+ * functions in a sym_table whose group is the module. */
 static bool kernel_symbol(struct symbolizer *s, struct kiln_profile *p, uint64_t addr,
 			  const char **name, uint32_t *mapping)
 {
-	uint64_t lo, hi;
-	if (s->klive) {
-		const struct ksym_live_sym *e = ksym_live_find(s->klive, addr);
-		if (!e)
-			return false;
-		const char *module = ksym_live_module(s->klive, e->module, &lo, &hi);
-		*name = e->name;
-		*mapping = kernel_mapping(p, module, lo, hi);
-		return true;
-	}
-	const struct sym_entry *e = kallsyms_find(&s->ksyms, addr);
+	const struct sym_entry *e =
+	    s->klive ? ksym_live_find(s->klive, addr) : kallsyms_find(&s->ksyms, addr);
 	if (!e)
 		return false;
+	uint64_t lo, hi;
+	const char *module;
+	if (s->klive) {
+		module = ksym_live_module(s->klive, e->group, &lo, &hi);
+	} else {
+		module = s->ksyms.mods[e->group];
+		lo = s->ksyms.lo[e->group];
+		hi = s->ksyms.hi[e->group];
+	}
 	*name = e->name;
-	*mapping = kernel_mapping(p, s->ksyms.mods[e->group], s->ksyms.lo[e->group],
-				  s->ksyms.hi[e->group]);
+	*mapping = kernel_mapping(p, module, lo, hi);
 	return true;
 }
 

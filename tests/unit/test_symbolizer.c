@@ -293,16 +293,16 @@ static void kernel_names_itself_like_kallsyms(void **state)
 	assert_int_equal(ksym_live_prefetch(k, addrs, n), 0);
 	size_t same = 0, checked = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct ksym_live_sym *e = ksym_live_find(k, addrs[i]);
+		const struct sym_entry *e = ksym_live_find(k, addrs[i]);
 		if (!e)
 			continue; /* a one-byte function (kallsyms ends it at the next one) */
 		checked++;
-		if (!strcmp(e->name, fns[i].name) || kallsyms_has(e->start, e->name))
+		if (!strcmp(e->name, fns[i].name) || kallsyms_has(e->addr, e->name))
 			same++;
 		else
 			print_message("%" PRIx64 ": kernel says %s, kallsyms %s\n", addrs[i],
 				      e->name, fns[i].name);
-		assert_true(e->start <= addrs[i] && addrs[i] < e->end);
+		assert_true(e->addr <= addrs[i] && addrs[i] < e->addr + e->size);
 	}
 	print_message("%zu of %zu functions named alike\n", same, checked);
 	assert_true(checked >= n * 99 / 100);
