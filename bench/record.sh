@@ -22,10 +22,10 @@ trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/record.sh needs root" >&2; exit 1; }
 command -v perf >/dev/null || { echo "perf (Debian linux-perf) is needed for the comparison" >&2; exit 1; }
 
-# CPU seconds (user+sys) of one workload run of $1 million iterations pinned to CPU 0.
+# CPU seconds of one unprofiled workload run of $1 million iterations pinned to CPU 0.
 workload_cpu() {
-	/usr/bin/time -f "%U %S" -o "$TMP/wl.time" taskset -c 0 "$WORK" "$1"
-	awk '{printf "%.3f\n", $1 + $2}' "$TMP/wl.time"
+	local cpu _; read -r cpu _ < <("$WORK" -c 0 -r "$1")
+	echo "$cpu"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -42,19 +42,44 @@ echo "workload: $MILLIONS M iterations (short run), $LONG M (long run), pinned t
 # minutes by more than profiling adds at 1 kHz, so each recording is paired with an
 # unprofiled run of the same work just before it, and the workload's extra CPU is the
 # difference within the pair.
+#
+# Nothing but the workload starts while the profiler records: fixedwork pins itself, waits for
+# the profiler to start, times itself and lingers, because each helper process (sleep, date,
+# taskset, time) brings new stacks and mappings every profiler would pay for.
+#
+# The profiler's user-space CPU: the kernel splits rusage into user and system time by which
+# mode the timer tick (4 ms apart here) lands in, too coarse for the ~10 ms measured here. So
+# extra runs (USER_REPEAT, default 2) put an outer perf on the profiler's task, sampling it
+# every 250 us of its CPU time: its user-mode samples times 250 us are its user-space CPU.
+# Those runs count for nothing else, because on this VM each sampling interrupt costs ~28 us,
+# which makes the sampled profiler's own CPU about 11% higher.
+SELF_PERIOD_NS=250000
+USER_REPEAT=${USER_REPEAT:-2}
+SELF_SAMPLE=0
 run_once() {
 	local millions=$1 name=$2; shift 2
 	local base; base=$(workload_cpu "$millions")
-	/usr/bin/time -f "%U %S %M" -o "$TMP/prof.time" "$@" >"$TMP/prof.out" 2>&1 &
+	local sampler=()
+	[ "$SELF_SAMPLE" = 1 ] && sampler=(perf record -q -e cpu-clock -c $SELF_PERIOD_NS -o "$TMP/self.data" --)
+	"${sampler[@]}" /usr/bin/time -f "%U %S %M" -o "$TMP/prof.time" "$@" >"$TMP/prof.out" 2>&1 &
 	local pid=$!
-	sleep 1.5 # let the profiler start before the measured work
-	local start; start=$(date +%s.%N)
-	local wl; wl=$(workload_cpu "$millions")
-	local secs; secs=$(echo "$(date +%s.%N) - $start + 2" | bc)
-	sleep 0.5
-	pkill -INT -P $pid 2>/dev/null || true
+	"$WORK" -c 0 -b 1.5 -a 0.5 -r "$millions" >"$TMP/wl.out"
+	local wl secs; read -r wl secs <"$TMP/wl.out"
+	# The profiler is the job's child or grandchild: [perf (sampling it) ->] time -> profiler.
+	# Found through /proc rather than pgrep, which would be one more process in the recording.
+	# The file holds no newline, so read's status says nothing; the variable does.
+	local child=$pid next _
+	for _ in $(seq $((${#sampler[@]} > 0 ? 2 : 1))); do
+		next=; read -r next _ <"/proc/$child/task/$child/children" || true
+		[ -n "$next" ] && child=$next
+	done
+	kill -INT "$child" 2>/dev/null || true
 	wait $pid || true
 	local u s rss; read -r u s rss < <(tail -n1 "$TMP/prof.time")
+	local cpu; cpu=$(echo "$u + $s" | bc)
+	[ "$SELF_SAMPLE" = 1 ] && u=$(perf script -i "$TMP/self.data" -F comm,ip 2>/dev/null |
+		awk -v p=$SELF_PERIOD_NS '$1 != "time" && $1 != "perf-exec" && !($NF ~ /^ffff/ && length($NF) == 16) {n++}
+		     END {printf "%.4f\n", n * p / 1e9}')
 	local samples bytes
 	case $name in
 	perf*)
@@ -66,13 +91,13 @@ run_once() {
 		if [ "$name" = "perf dwarf" ] || [ "$name" = "perf -g+script" ]; then
 			/usr/bin/time -f "%U %S" -o "$TMP/script.time" perf script -i "$TMP/perf.data" >/dev/null 2>&1
 			read -r su ss < <(tail -n1 "$TMP/script.time")
-			u=$(echo "$u + $su" | bc); s=$(echo "$s + $ss" | bc)
+			u=$(echo "$u + $su" | bc); cpu=$(echo "$cpu + $su + $ss" | bc)
 		fi ;;
 	*)
 		samples=$(sed -n 's/^kiln: \([0-9]*\) samples.*/\1/p' "$TMP/prof.out")
 		bytes=$(sed -n 's/.* \([0-9]*\) bytes read from the kernel.*/\1/p' "$TMP/prof.out") ;;
 	esac
-	echo "${samples:-0} $(echo "$wl - $base" | bc) $(echo "$u + $s" | bc) $u ${bytes:-0} $secs $rss $base"
+	echo "${samples:-0} $(echo "$wl - $base" | bc) $cpu $u ${bytes:-0} $secs $rss $base"
 }
 
 # Field by field, the median of the lines on stdin.
@@ -93,6 +118,9 @@ profile() {
 	local short long
 	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$name" "$@"; done | median_fields)
 	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$name" "$@"; done | median_fields)
+	local user; user=$(for _ in $(seq "$USER_REPEAT"); do SELF_SAMPLE=1 run_once "$MILLIONS" "$name" "$@"; done |
+		awk '{sum += $4} END {printf "%.4f", NR ? sum / NR : 0}')
+	short=$(echo "$short" | awk -v u="$user" '{$4 = u; print}')
 	echo "$name|$hz|$short|$long" >>"$TMP/rows"
 	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
 		split(a, S, " "); split(b, L, " ")
@@ -114,9 +142,10 @@ echo
 echo "Each figure the median of $REPEAT runs. cost: (workload's extra CPU over its paired"
 echo "unprofiled run + profiler's own CPU) / samples, for the short run; marginal: the same"
 echo "between the long and the short run per extra sample; fixed: the short run's own CPU less"
-echo "its samples at the marginal rate; user: the profiler's own user-space CPU."
+echo "its samples at the marginal rate; user: the profiler's own user-space CPU, sampled in"
+echo "$USER_REPEAT more short runs (mean), and from rusage in the long runs."
 echo
-echo "| profiler | Hz | samples | unprofiled s | cost us/sample | marginal us/sample | marginal own us/sample | fixed own s | own user s | own user s (long) | own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
+echo "| profiler | Hz | samples | unprofiled s | cost us/sample | marginal us/sample | marginal own us/sample | fixed own s | own user s (sampled) | own user s (long, rusage) | own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for hz in 1000 10000; do
 	profile "kiln bpf" $hz "$KILN" record -q --mode bpf --unwind fp -a -F $hz -o "$TMP/k.folded"
@@ -134,14 +163,15 @@ awk -F'|' '
 	{ split($3, S, " "); split($4, L, " "); k = $1 "@" $2
 	  x = S[2] < 0 ? 0 : S[2]; cost[k] = S[1] > 0 ? (x + S[3]) / S[1] : 0
 	  user[k] = S[4]; userl[k] = L[4]; bps[k] = S[6] > 0 ? S[5] / S[6] : 0
+	  bpsl[k] = L[6] > 0 ? L[5] / L[6] : 0
 	  ds = L[1] - S[1]; xl = L[2] < 0 ? 0 : L[2]
 	  mcost[k] = ds > 0 ? ((xl + L[3]) - (x + S[3])) / ds : 0 }
 	function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2f", a / b) : "n/a" }
 	END {
 	  for (hz = 1000; hz <= 10000; hz *= 10) {
 	    b = "kiln bpf@" hz; p = "perf -g@" hz
-	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s, own user CPU %s (long run %s), bytes read %s\n",
-	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), ratio(bps[b], bps[p])
+	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s, own user CPU %s (sampled; rusage in the long run %s), bytes read %s (long run %s)\n",
+	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), ratio(bps[b], bps[p]), ratio(bpsl[b], bpsl[p])
 	  }
 	  d = "kiln dwarf@1000"; f = "kiln bpf@1000"; pd = "perf dwarf@1000"
 	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (marginal %s); bytes read %s of perf dwarf\n",
