@@ -167,15 +167,16 @@ awk -F'|' '
 	  ds = L[1] - S[1]; xl = L[2] < 0 ? 0 : L[2]
 	  mcost[k] = ds > 0 ? ((xl + L[3]) - (x + S[3])) / ds : 0 }
 	function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+	function pct(a, b) { return a > 0 && b > 0 ? sprintf("%.2f%%", 100 * a / b) : "n/a" }
 	END {
 	  for (hz = 1000; hz <= 10000; hz *= 10) {
 	    b = "kiln bpf@" hz; p = "perf -g@" hz
 	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s, own user CPU %s (sampled; rusage in the long run %s), bytes read %s (long run %s)\n",
-	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), ratio(bps[b], bps[p]), ratio(bpsl[b], bpsl[p])
+	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), pct(bps[b], bps[p]), pct(bpsl[b], bpsl[p])
 	  }
 	  d = "kiln dwarf@1000"; f = "kiln bpf@1000"; pd = "perf dwarf@1000"
 	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (marginal %s); bytes read %s of perf dwarf\n",
-	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), ratio(mcost[d], mcost[pd]), ratio(bps[d], bps[pd])
+	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), ratio(mcost[d], mcost[pd]), pct(bps[d], bps[pd])
 	}' "$TMP/rows"
 
 # DWARF unwind tables for every process of this (idle) machine.

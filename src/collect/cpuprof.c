@@ -63,6 +63,7 @@ struct cpuprof {
 	enum cpuprof_unwind unwind;
 	struct unwind_maps *tables; /* dwarf */
 	uint64_t next_rescan_ns;
+	uint64_t misses_at_rescan;    /* UNWIND_STAT_MAP_MISS when the tables were last rescanned */
 	struct copy_unwinder *copies; /* copy */
 	/* Copy-mode samples unwound during one ring buffer read, delivered after it: a sample's
 	 * kernel stack may arrive later in the same read. */
@@ -479,6 +480,21 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* A rescan helps only samples whose pc fell in no known mapping, and processes using an object
+ * whose table was evicted to make room. Without either, re-reading every process's maps each
+ * second (most of kiln's CPU in a long -a recording) would find nothing new. */
+static bool tables_may_be_stale(struct cpuprof *c)
+{
+	uint64_t n[UNWIND_STAT_NR];
+	struct unwind_maps_stats st;
+	if (unwind_maps_read_counters(c->tables, n) != 0)
+		return true;
+	unwind_maps_get_stats(c->tables, &st);
+	bool stale = n[UNWIND_STAT_MAP_MISS] != c->misses_at_rescan || st.evictions != 0;
+	c->misses_at_rescan = n[UNWIND_STAT_MAP_MISS];
+	return stale;
+}
+
 int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 {
 	int n = ring_buffer__consume(c->new_stacks);
@@ -486,7 +502,8 @@ int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 		return n;
 	if (c->tables && monotonic_ns() >= c->next_rescan_ns) {
 		/* Mappings no sideband record told of (a dlopen before recording started...). */
-		unwind_maps_rescan(c->tables);
+		if (tables_may_be_stale(c))
+			unwind_maps_rescan(c->tables);
 		c->next_rescan_ns = monotonic_ns() + RESCAN_EVERY_NS;
 	}
 	return deliver_copies(c, sink);

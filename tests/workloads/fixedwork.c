@@ -76,11 +76,18 @@ int main(int argc, char **argv)
 			if (pin_to_cpu(atoi(optarg)) != 0)
 				return 1;
 			break;
-		case 'b': before = atof(optarg); break;
-		case 'a': after = atof(optarg); break;
-		case 'r': report = 1; break;
+		case 'b':
+			before = atof(optarg);
+			break;
+		case 'a':
+			after = atof(optarg);
+			break;
+		case 'r':
+			report = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: fixedwork [-c CPU] [-b SECONDS] [-a SECONDS] [-r] [MILLIONS]\n");
+			fprintf(stderr, "usage: fixedwork [-c CPU] [-b SECONDS] [-a SECONDS] [-r] "
+					"[MILLIONS]\n");
 			return 2;
 		}
 	}
