@@ -28,7 +28,6 @@ workload_cpu() {
 	echo "$cpu"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # A profiler costs a fixed amount (start-up, loading BPF, symbol tables) plus an amount per
 # sample. One run mixes both, and how long it runs decides which dominates, so every profiler
