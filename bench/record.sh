@@ -28,7 +28,6 @@ workload_cpu() {
 	echo "$cpu"
 }
 
-
 # A profiler costs a fixed amount (start-up, loading BPF, symbol tables) plus an amount per
 # sample. One run mixes both, and how long it runs decides which dominates, so every profiler
 # records a short and a long run of the same workload: the difference in cost over the
