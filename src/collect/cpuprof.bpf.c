@@ -27,6 +27,9 @@ const volatile __u32 self_tgid = 0;
 
 /* Which counts map the program writes to; flipped by user space. */
 __u32 active = 0;
+/* Entries ever added to a counts map: user space reads it through the mapped .bss, without a
+ * system call, to drain a map before it fills. */
+__u64 keys_added = 0;
 
 /* Stack hashes already sent to user space; user space deletes them before this fills. */
 struct {
@@ -157,8 +160,10 @@ static __always_inline void count(void *map, struct cpuprof_key *key)
 		return;
 	}
 	__u64 one = 1;
-	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&keys_added, 1);
 		return;
+	}
 	/* Another CPU may have inserted the same key meanwhile; otherwise the hash is full. */
 	n = bpf_map_lookup_elem(map, key);
 	if (n)

@@ -25,8 +25,17 @@
 #include "util/vec.h"
 
 #define DRAIN_BATCH 4096
-/* The kernel's set of stacks it has sent is emptied before it can fill up. */
-#define STACKS_PURGE_AT 40000
+/* The maps and the ring buffer are sized for the samples that can arrive between two calls of
+ * cpuprof_poll/cpuprof_counts_filling (CPUPROF_POLL_GAP_NS apart at most), not for the largest
+ * machine and rate: a hash map's empty buckets alone cost 1 MiB per 65536 entries, and each
+ * MiB of fresh memory costs milliseconds of CPU (far more on a VM with shadow page tables). */
+#define MIN_COUNTS (1u << 12)
+#define MIN_STACKS (1u << 13)
+#define MAX_ENTRIES (1u << 22)
+#define MIN_RING_BYTES (256u << 10)
+#define MAX_RING_BYTES (64u << 20)
+/* Ring room per sample: a new kernel and user stack of typical depth. */
+#define RING_BYTES_PER_SAMPLE 512
 
 /* Tables are rescanned this often for mappings that no sideband record announced. */
 #define RESCAN_EVERY_NS 1000000000ULL
@@ -44,7 +53,9 @@ struct cpuprof {
 	struct bpf_link **links;
 	int ncpus;
 	int64_t period_ns;
-	uint64_t ring_bytes, ring_records;   /* new stacks (and copies) */
+	uint32_t counts_capacity, stacks_capacity, ring_bytes_capacity;
+	uint64_t keys_at_drain;		   /* the program's keys_added when the maps last flipped */
+	uint64_t ring_bytes, ring_records; /* new stacks (and copies) */
 	uint64_t count_bytes, count_entries; /* counts map entries drained */
 
 	struct ring_buffer *new_stacks;
@@ -178,8 +189,12 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	}
 	if (!o->filter)
 		bpf_map__set_max_entries(c->skel->maps.targets, 1);
-	if (c->unwind == CPUPROF_UNWIND_COPY)
-		bpf_map__set_max_entries(c->skel->maps.new_stacks, COPY_RING_BYTES);
+	bpf_map__set_max_entries(c->skel->maps.counts0, c->counts_capacity);
+	bpf_map__set_max_entries(c->skel->maps.counts1, c->counts_capacity);
+	bpf_map__set_max_entries(c->skel->maps.stacks_seen, c->stacks_capacity);
+	bpf_map__set_max_entries(c->skel->maps.new_stacks, c->unwind == CPUPROF_UNWIND_COPY
+							       ? COPY_RING_BYTES
+							       : c->ring_bytes_capacity);
 	err = cpuprof_bpf__load(c->skel);
 	if (err) {
 		if (!quiet)
@@ -216,6 +231,30 @@ static int load_program(struct cpuprof *c, const struct cpuprof_options *o)
 	return load_once(c, o, false);
 }
 
+static uint32_t pow2_within(uint64_t want, uint32_t lo, uint32_t hi)
+{
+	uint32_t n = lo;
+	while (n < want && n < hi)
+		n <<= 1;
+	return n;
+}
+
+/* Every CPU sampling at its full rate for the longest gap between two polls. */
+static void size_for_rate(struct cpuprof *c)
+{
+	uint64_t per_cpu = c->period_ns > 0 ? CPUPROF_POLL_GAP_NS / (uint64_t)c->period_ns : 0;
+	uint64_t burst = (uint64_t)c->ncpus * (per_cpu ? per_cpu : 1);
+	/* Drained at half full, a counts map takes a whole burst after the last check. */
+	c->counts_capacity = pow2_within(2 * burst, MIN_COUNTS, MAX_ENTRIES);
+	/* Purged at half full; each sample brings at most two new stacks. */
+	c->stacks_capacity = pow2_within(4 * burst, MIN_STACKS, MAX_ENTRIES);
+	c->ring_bytes_capacity =
+	    pow2_within(burst * RING_BYTES_PER_SAMPLE, MIN_RING_BYTES, MAX_RING_BYTES);
+	kiln_debug("bpf maps: %u counts, %u stacks, %u KiB ring for %llu samples per poll",
+		   c->counts_capacity, c->stacks_capacity, c->ring_bytes_capacity >> 10,
+		   (unsigned long long)burst);
+}
+
 int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
 		 const struct cpuprof_options *o)
 {
@@ -226,6 +265,7 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
 	c->ncpus = cpus_possible();
 	c->period_ns = ev->period_ns;
 	c->unwind = o->unwind;
+	size_for_rate(c);
 	c->event_fds = calloc((size_t)c->ncpus, sizeof(*c->event_fds));
 	c->links = calloc((size_t)c->ncpus, sizeof(*c->links));
 	c->keys = calloc(DRAIN_BATCH, sizeof(*c->keys));
@@ -447,7 +487,7 @@ static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *
  * is sent again, which is cheaper than a full set failing to capture new ones. */
 static void purge_sent_stacks(struct cpuprof *c)
 {
-	if (c->nunpurged < STACKS_PURGE_AT)
+	if (c->nunpurged < c->stacks_capacity / 2)
 		return;
 	__u32 n = (__u32)c->nunpurged;
 	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks_seen), c->unpurged, &n, NULL);
@@ -500,6 +540,7 @@ int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 	int n = ring_buffer__consume(c->new_stacks);
 	if (n < 0)
 		return n;
+	purge_sent_stacks(c);
 	if (c->tables && monotonic_ns() >= c->next_rescan_ns) {
 		/* Mappings no sideband record told of (a dlopen before recording started...). */
 		if (tables_may_be_stale(c))
@@ -545,19 +586,23 @@ int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
 	return 0;
 }
 
+bool cpuprof_counts_filling(struct cpuprof *c)
+{
+	uint64_t added = __atomic_load_n(&c->skel->bss->keys_added, __ATOMIC_RELAXED);
+	return added - c->keys_at_drain >= c->counts_capacity / 2;
+}
+
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 {
+	/* Read before the flip: keys added in between count twice, which only drains sooner. */
+	c->keys_at_drain = __atomic_load_n(&c->skel->bss->keys_added, __ATOMIC_RELAXED);
 	uint32_t idle = map_flip(&c->skel->bss->active);
 	/* Every stack the idle map's counts refer to was sent before they were counted. */
 	int err = cpuprof_poll(c, sink);
 	if (err)
 		return err;
 	struct bpf_map *map = idle ? c->skel->maps.counts1 : c->skel->maps.counts0;
-	err = drain_map(c, map, sink);
-	if (err)
-		return err;
-	purge_sent_stacks(c);
-	return 0;
+	return drain_map(c, map, sink);
 }
 
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR])

@@ -12,6 +12,10 @@
 
 struct cpuprof;
 
+/* Callers call cpuprof_poll and cpuprof_counts_filling at least this often: the maps are
+ * sized for the samples that can arrive in between. */
+#define CPUPROF_POLL_GAP_NS 200000000ULL
+
 struct cpuprof_options {
 	bool filter; /* only processes added with cpuprof_add_target (and their children) */
 	bool kernel, user;
@@ -36,6 +40,8 @@ int cpuprof_stop(struct cpuprof *c);
 int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink);
 /* Moves what the kernel aggregated so far into the sink; safe while sampling continues. */
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink);
+/* True when the counts map being written is half full: time to drain. */
+bool cpuprof_counts_filling(struct cpuprof *c);
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR]);
 /* Bytes copied from the kernel so far (new stacks + counts). */
 uint64_t cpuprof_bytes_read(const struct cpuprof *c);

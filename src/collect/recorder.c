@@ -18,13 +18,12 @@
 #include "util/vec.h"
 
 #define POLL_NS (100 * 1000 * 1000L)
+_Static_assert(POLL_NS < CPUPROF_POLL_GAP_NS, "the BPF maps are sized for polls this often");
 #define STARTUP_NS (500 * 1000 * 1000ULL)
 #define STARTUP_POLL_NS (10 * 1000 * 1000L)
-/* The kernel's counts are moved to user space this often, or sooner once this many samples
- * were counted, so its maps never fill (they hold 65536 distinct stacks) and reading them
- * stays rare. */
+/* The kernel's counts are moved to user space this often, or sooner once the map being
+ * written is half full (cpuprof_counts_filling), so it never fills and reading stays rare. */
 #define DRAIN_EVERY_NS 10000000000ULL
-#define DRAIN_AFTER_SAMPLES 20000
 
 static volatile sig_atomic_t stop_signal;
 
@@ -277,26 +276,25 @@ static int record_loop(struct session *s)
 	bool status = !o->quiet && isatty(STDERR_FILENO);
 	uint64_t end = o->duration > 0 ? s->start_ns + (uint64_t)(o->duration * 1e9) : 0;
 	uint64_t next_drain = s->start_ns + DRAIN_EVERY_NS, next_status = s->start_ns + 1000000000;
-	uint64_t next_drain_samples = DRAIN_AFTER_SAMPLES;
+	bool tables = s->bpf && cpuprof_unwind_mode(s->bpf) != CPUPROF_UNWIND_FP;
 	while (!stop_signal && !target_ended(s)) {
 		/* A new command maps its libraries in its first moments: follow them closely so
-		 * its unwind tables are complete early. */
-		long poll_ns = now_ns() - s->start_ns < STARTUP_NS ? STARTUP_POLL_NS : POLL_NS;
+		 * its unwind tables are complete early. Frame pointers need no tables, and each
+		 * wake-up costs. */
+		long poll_ns =
+		    tables && now_ns() - s->start_ns < STARTUP_NS ? STARTUP_POLL_NS : POLL_NS;
 		struct timespec ts = {0, poll_ns};
 		uint64_t now = now_ns();
 		if (end && now + (uint64_t)poll_ns > end)
 			ts.tv_nsec = now >= end ? 0 : (long)(end - now);
 		nanosleep(&ts, NULL);
 		now = now_ns();
-		bool drain =
-		    now >= next_drain || (s->bpf && samples_so_far(s) >= next_drain_samples);
+		bool drain = now >= next_drain || (s->bpf && cpuprof_counts_filling(s->bpf));
 		int err = collect(s, drain, end);
 		if (err)
 			return err;
-		if (drain) {
+		if (drain)
 			next_drain = now + DRAIN_EVERY_NS;
-			next_drain_samples = samples_so_far(s) + DRAIN_AFTER_SAMPLES;
-		}
 		if (status && now >= next_status) {
 			print_status(s);
 			next_status += 1000000000;
