@@ -1,7 +1,9 @@
 #include "symbol/dwarf_frames.h"
 
 #include <dwarf.h>
+#include <gelf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,8 @@ struct unit_range {
 
 struct dwarf_index {
 	Dwarf *dw;
+	Elf_Data *aranges; /* .debug_aranges, NULL when the file has none */
+	bool aranges_looked_up;
 	struct unit_range *ranges;
 	size_t nranges, ranges_cap;
 	bool ranges_built;
@@ -237,11 +241,96 @@ static void build_ranges(struct dwarf_index *ix)
 		qsort(ix->ranges, ix->nranges, sizeof(*ix->ranges), cmp_range);
 }
 
+static Elf_Data *section_data(Elf *elf, const char *want)
+{
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) && !strcmp(name, want))
+			return elf_getdata(scn,
+					   NULL); /* libdw inflated it when it opened the file */
+	}
+	return NULL;
+}
+
+static uint64_t read_le(const unsigned char *p, unsigned size)
+{
+	uint64_t v = 0;
+	for (unsigned i = size; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The header offset of the unit .debug_aranges gives for pc, by reading the section itself:
+ * dwarf_addrdie (dwarf_getaranges) first interns every unit of the file, which for libc is
+ * 1600 units and 2 MiB of fresh memory spent before the first answer. Little-endian only,
+ * like the unwinder; anything unexpected ends the search and the slow path answers. */
+static bool arange_unit(const Elf_Data *d, uint64_t pc, Dwarf_Off *unit)
+{
+	const unsigned char *p = d->d_buf, *end = p + d->d_size;
+	while (end - p >= 4) {
+		const unsigned char *start = p;
+		uint64_t len = read_le(p, 4);
+		unsigned offset_size = 4;
+		p += 4;
+		if (len == 0xffffffff) {
+			if (end - p < 8)
+				return false;
+			len = read_le(p, 8);
+			offset_size = 8;
+			p += 8;
+		} else if (len >= 0xfffffff0) {
+			return false;
+		}
+		if ((uint64_t)(end - p) < len || len < 2 + offset_size + 2)
+			return false;
+		const unsigned char *unit_end = p + len;
+		uint64_t cu = read_le(p + 2, offset_size);
+		unsigned addr_size = p[2 + offset_size], seg_size = p[3 + offset_size];
+		unsigned tuple = 2 * addr_size + seg_size;
+		if ((addr_size != 4 && addr_size != 8) || seg_size > 8)
+			return false;
+		/* Tuples start at a multiple of their size from the unit's start. */
+		size_t header = (size_t)(p + 4 + offset_size - start);
+		p = start + (header + tuple - 1) / tuple * tuple;
+		for (; unit_end - p >= (ptrdiff_t)tuple; p += tuple) {
+			uint64_t lo = read_le(p + seg_size, addr_size);
+			uint64_t n = read_le(p + seg_size + addr_size, addr_size);
+			if (!lo && !n)
+				break;
+			if (pc - lo < n) {
+				*unit = cu;
+				return true;
+			}
+		}
+		p = unit_end;
+	}
+	return false;
+}
+
+static bool unit_die_at(Dwarf *dw, Dwarf_Off unit, Dwarf_Die *cudie)
+{
+	Dwarf_Off next;
+	size_t header;
+	return dwarf_nextcu(dw, unit, &next, &header, NULL, NULL, NULL) == 0 &&
+	       dwarf_offdie(dw, unit + header, cudie) != NULL;
+}
+
 static bool unit_at(struct dwarf_index *ix, uint64_t pc, Dwarf_Die *cudie)
 {
 	/* .debug_aranges (gcc writes it) finds the unit without reading the others; walking
 	 * every unit's ranges costs libc's 1600 units on the first address. */
-	if (!ix->ranges_built && dwarf_addrdie(ix->dw, pc, cudie))
+	if (!ix->aranges_looked_up) {
+		ix->aranges_looked_up = true;
+		ix->aranges = section_data(dwarf_getelf(ix->dw), ".debug_aranges");
+	}
+	Dwarf_Off unit;
+	if (!ix->ranges_built && ix->aranges && arange_unit(ix->aranges, pc, &unit) &&
+	    unit_die_at(ix->dw, unit, cudie))
 		return true;
 	if (!ix->ranges_built)
 		build_ranges(ix);
