@@ -201,7 +201,8 @@ static bool make_room(const char *dir, long long incoming)
 		size_t len = strlen(e->d_name);
 		struct stat st;
 		bool ours = (len > 6 && !strcmp(e->d_name + len - 6, ".debug")) ||
-			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi"));
+			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi")) ||
+			    (len > 4 && !strcmp(e->d_name + len - 4, ".sym"));
 		if (!ours || len >= sizeof(copies->name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
 		    VEC_RESERVE(copies, cap, n + 1))
 			continue;

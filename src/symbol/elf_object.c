@@ -101,6 +101,7 @@ void elf_object_free(struct elf_object *o)
 	image_close(&o->debug);
 	image_close(&o->main);
 	sym_table_free(&o->syms);
+	sym_table_free(&o->plt);
 	for (size_t i = 0; i < o->nplt; i++)
 		free(o->plt_names[i]);
 	free(o->plt_names);
@@ -197,7 +198,14 @@ static bool wanted_symbol(Elf *elf, const GElf_Sym *sym)
 	return type == STT_NOTYPE && in_code_section(elf, sym->st_shndx);
 }
 
-static void read_symbols(struct sym_table *t, Elf *elf)
+/* Where the function symbols of a file go: a table, or a search for one address. */
+struct symbol_sink {
+	bool (*wants)(void *arg, uint64_t addr); /* NULL: every symbol */
+	int (*add)(void *arg, const struct sym_entry *e);
+	void *arg;
+};
+
+static void read_symbols(Elf *elf, const struct symbol_sink *sink)
 {
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -213,7 +221,8 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 			GElf_Sym sym;
 			if (!gelf_getsym(d, (int)i, &sym))
 				break;
-			if (!wanted_symbol(elf, &sym))
+			if ((sink->wants && !sink->wants(sink->arg, sym.st_value)) ||
+			    !wanted_symbol(elf, &sym))
 				continue;
 			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			/* Assembler-local and mapping labels are not functions. */
@@ -224,10 +233,21 @@ static void read_symbols(struct sym_table *t, Elf *elf)
 					      .name = name,
 					      .bind_rank = symbol_rank(GELF_ST_TYPE(sym.st_info),
 								       GELF_ST_BIND(sym.st_info))};
-			if (sym_table_add(t, &e))
+			if (sink->add(sink->arg, &e))
 				return;
 		}
 	}
+}
+
+/* Every function symbol of the object, its debug file's and its PLT stubs'. */
+static void each_symbol(struct elf_object *o, const struct symbol_sink *sink)
+{
+	read_symbols(o->main.elf, sink);
+	for (size_t i = 0; i < o->plt.n; i++)
+		if (!sink->wants || sink->wants(sink->arg, o->plt.e[i].addr))
+			sink->add(sink->arg, &o->plt.e[i]);
+	if (o->debug.elf)
+		read_symbols(o->debug.elf, sink);
 }
 
 static Elf_Scn *section_named(Elf *elf, const char *want, GElf_Shdr *sh)
@@ -284,7 +304,7 @@ static void read_plt(struct elf_object *o)
 		struct sym_entry e = {.addr = plt_sh.sh_addr + first + i * PLT_ENTRY_SIZE,
 				      .size = PLT_ENTRY_SIZE,
 				      .name = o->plt_names[o->nplt++]};
-		sym_table_add(&o->syms, &e);
+		sym_table_add(&o->plt, &e);
 	}
 }
 
@@ -302,6 +322,8 @@ static bool load_cached_debug_file(struct elf_object *o)
 		elf_build_id_hex(o->debug.elf, id, sizeof(id));
 		ok = !strcmp(id, o->build_id);
 	}
+	if (ok)
+		memcpy(o->debug_build_id, id, sizeof(id));
 	if (!ok || !(o->debug_path = strdup(path))) {
 		image_close(&o->debug);
 		unlink(path); /* damaged or not this file's: stored again when next read */
@@ -327,6 +349,7 @@ static void load_debug_file(struct elf_object *o)
 		free(path);
 	} else {
 		o->debug_path = path;
+		elf_build_id_hex(o->debug.elf, o->debug_build_id, sizeof(o->debug_build_id));
 		o->debug_to_cache = o->build_id[0] && debug_cache_worth_it(o->debug.elf);
 		kiln_debug("debug file for %s: %s", o->path, path);
 	}
@@ -343,13 +366,58 @@ bool elf_object_parse(struct elf_object *o)
 	o->is_elf = true;
 	read_segments(o);
 	elf_build_id_hex(o->main.elf, o->build_id, sizeof(o->build_id));
-	read_symbols(&o->syms, o->main.elf);
 	read_plt(o);
 	load_debug_file(o);
-	if (o->debug.elf)
-		read_symbols(&o->syms, o->debug.elf);
-	sym_table_finish(&o->syms);
 	return true;
+}
+
+static int add_to_table(void *arg, const struct sym_entry *e)
+{
+	return sym_table_add(arg, e);
+}
+
+static bool nearest_wants(void *arg, uint64_t addr)
+{
+	return sym_nearest_wants(arg, addr);
+}
+
+static int add_to_nearest(void *arg, const struct sym_entry *e)
+{
+	sym_nearest_add(arg, e);
+	return 0;
+}
+
+/* A library with a debug file has tens of thousands of symbols, and a table of them costs
+ * reading, sorting and a MiB of fresh memory: worth it only for many lookups. The first ones
+ * scan the symbols instead (an address the results cache, symbol/sym_cache.h, answers never
+ * gets here). */
+#define LOOKUPS_BEFORE_TABLE 32
+
+const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr)
+{
+	if (!elf_object_parse(o))
+		return NULL;
+	if (!o->symbols_read && o->symbol_scans < LOOKUPS_BEFORE_TABLE) {
+		o->symbol_scans++;
+		sym_nearest_init(&o->nearest, vaddr);
+		each_symbol(o, &(struct symbol_sink){nearest_wants, add_to_nearest, &o->nearest});
+		return sym_nearest_result(&o->nearest);
+	}
+	if (!o->symbols_read) {
+		o->symbols_read = true;
+		each_symbol(o, &(struct symbol_sink){NULL, add_to_table, &o->syms});
+		sym_table_finish(&o->syms);
+	}
+	return sym_table_find(&o->syms, vaddr);
+}
+
+void elf_object_debug_identity(struct elf_object *o, char *buf, size_t len)
+{
+	if (!elf_object_parse(o) || !o->debug.elf)
+		snprintf(buf, len, "debug none");
+	else
+		snprintf(buf, len, "debug %s",
+			 o->debug_build_id[0] ? o->debug_build_id : "without id");
 }
 
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset)
@@ -363,11 +431,6 @@ uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset)
 	if (o->nsegs)
 		return file_offset - o->segs[0].offset + o->segs[0].vaddr;
 	return file_offset;
-}
-
-const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t vaddr)
-{
-	return sym_table_find(&o->syms, vaddr);
 }
 
 struct dwarf_index *elf_object_dwarf(struct elf_object *o)

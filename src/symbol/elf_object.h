@@ -36,11 +36,16 @@ struct elf_object {
 	char build_id[2 * 64 + 1]; /* hex, "" when the file has none */
 	struct elf_segment *segs;
 	size_t nsegs;
-	struct sym_table syms;
-	char **plt_names; /* "foo@plt" names the table points at */
+	struct sym_table syms; /* built on the LOOKUPS_BEFORE_TABLE + 1st symbol lookup */
+	bool symbols_read;
+	unsigned symbol_scans;
+	struct sym_nearest nearest; /* the last lookup answered without the table */
+	struct sym_table plt;	    /* PLT stubs, unsorted */
+	char **plt_names;	    /* "foo@plt" names the entries point at */
 	size_t nplt;
 	struct elf_image debug; /* separate debug file, when one was found */
 	char *debug_path;
+	char debug_build_id[2 * 64 + 1];
 	bool debug_to_cache; /* debug's DWARF is compressed: store a copy once it is read */
 	Dwarf *dwarf;
 	struct dwarf_index *dwarf_index;
@@ -53,12 +58,17 @@ struct elf_object *elf_object_from_fd(int fd, const char *path);
 struct elf_object *elf_object_from_memory(const void *data, size_t size, const char *name);
 void elf_object_free(struct elf_object *o);
 
-/* Parses symbols, segments and build id once; later calls are free. false when not ELF. */
+/* Reads segments, build id and PLT and finds the debug file, once; later calls are free.
+ * false when not ELF. Symbols are read by elf_object_symbol(). */
 bool elf_object_parse(struct elf_object *o);
+/* What, besides the object's own content, decides what its addresses resolve to: whether a
+ * debug file was found, and which ("debug none", "debug <build id>"). */
+void elf_object_debug_identity(struct elf_object *o, char *buf, size_t len);
 /* File offset -> link-time virtual address through the PT_LOAD segments (this is where PIE
  * executables and shared libraries get their load bias accounted for). */
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
-const struct sym_entry *elf_object_symbol(const struct elf_object *o, uint64_t vaddr);
+/* The symbol holding vaddr (sym_table_find's rules), or NULL; valid until the next call. */
+const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr);
 /* The file's DWARF (from the debug file when separate), indexed; NULL when it has none. */
 struct dwarf_index *elf_object_dwarf(struct elf_object *o);
 

@@ -37,7 +37,11 @@ static int preference(const struct sym_entry *a, const struct sym_entry *b)
 	size_t la = strlen(a->name), lb = strlen(b->name);
 	if (la != lb)
 		return la > lb ? -1 : 1;
-	return strcmp(a->name, b->name);
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	/* One name listed twice (.dynsym and .symtab): the larger size, whatever the order. */
+	return (a->size < b->size) - (a->size > b->size);
 }
 
 static int cmp_entry(const void *pa, const void *pb)
@@ -105,6 +109,67 @@ void sym_table_free(struct sym_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The size sym_table_finish leaves an address with: the best name's, else the first alias's in
+ * preference order that has one. */
+static uint64_t kept_size(const struct sym_nearest *q, size_t i)
+{
+	if (q->at[i].best.size || !q->at[i].has_sized)
+		return q->at[i].best.size;
+	return q->at[i].sized.size;
+}
+
+void sym_nearest_init(struct sym_nearest *q, uint64_t a)
+{
+	q->want = a;
+	q->n = 0;
+}
+
+int sym_nearest_wants(const struct sym_nearest *q, uint64_t addr)
+{
+	return addr <= q->want && (q->n < SYM_NEAREST_KEPT || addr >= q->at[q->n - 1].best.addr);
+}
+
+void sym_nearest_add(struct sym_nearest *q, const struct sym_entry *e)
+{
+	if (!sym_nearest_wants(q, e->addr))
+		return;
+	size_t i = 0;
+	while (i < q->n && q->at[i].best.addr > e->addr)
+		i++;
+	if (i < q->n && q->at[i].best.addr == e->addr) {
+		if (preference(e, &q->at[i].best) < 0)
+			q->at[i].best = *e;
+		if (e->size && (!q->at[i].has_sized || preference(e, &q->at[i].sized) < 0)) {
+			q->at[i].sized = *e;
+			q->at[i].has_sized = 1;
+		}
+		return;
+	}
+	if (q->n == SYM_NEAREST_KEPT)
+		q->n--; /* the lowest address drops out of reach */
+	memmove(&q->at[i + 1], &q->at[i], (q->n - i) * sizeof(q->at[0]));
+	q->n++;
+	q->at[i].best = *e;
+	q->at[i].sized = *e;
+	q->at[i].has_sized = e->size != 0;
+}
+
+const struct sym_entry *sym_nearest_result(struct sym_nearest *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		uint64_t size = kept_size(q, i);
+		if (size && q->want - q->at[i].best.addr < size) {
+			q->found = q->at[i].best;
+			q->found.size = size;
+			return &q->found;
+		}
+	}
+	if (!q->n || kept_size(q, 0))
+		return NULL;
+	q->found = q->at[0].best; /* a label reaches up to the next symbol */
+	return &q->found;
+}
+
 const struct sym_entry *sym_table_find(const struct sym_table *t, uint64_t a)
 {
 	size_t lo = 0, hi = t->n;
@@ -123,7 +188,7 @@ const struct sym_entry *sym_table_find(const struct sym_table *t, uint64_t a)
 		return s;
 	/* A sized symbol holding a outranks labels inside it (a sizeless one, or one that
 	 * encloses smaller ones starting after it). */
-	for (size_t j = i, k = 0; j-- > 0 && k < 8; k++)
+	for (size_t j = i, k = 0; j-- > 0 && k < SYM_NEAREST_KEPT - 1; k++)
 		if (t->e[j].size && a - t->e[j].addr < t->e[j].size)
 			return &t->e[j];
 	return s->size ? NULL : s;

@@ -20,6 +20,7 @@
 #include "symbol/kallsyms.h"
 #include "symbol/ksym_loader.h"
 #include "symbol/process.h"
+#include "symbol/sym_cache.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/vec.h"
@@ -36,6 +37,11 @@
 struct line_run {
 	uint32_t first, n;
 	bool resolved;
+};
+
+struct object_results {
+	struct sym_cache *cache;
+	bool tried;
 };
 
 struct symbolizer {
@@ -64,6 +70,9 @@ struct symbolizer {
 	struct addr_map name_cache; /* (string address, 0 raw | 1 demangled) -> string id */
 	struct line_run *runs;
 	size_t nruns, runs_cap;
+	/* Per object (by id): what its addresses resolved to in earlier runs, and this one's. */
+	struct object_results *results;
+	size_t nresults, results_cap;
 	struct kiln_line *lines;
 	size_t nlines, lines_cap;
 };
@@ -104,6 +113,11 @@ void symbolizer_free(struct symbolizer *s)
 	for (size_t i = 0; i < s->nprocs; i++)
 		process_free(s->procs[i]);
 	free(s->procs);
+	for (size_t i = 0; i < s->nresults; i++) {
+		sym_cache_save(s->results[i].cache);
+		sym_cache_free(s->results[i].cache);
+	}
+	free(s->results);
 	for (size_t i = 0; i < s->nobjs; i++)
 		elf_object_free(s->objs[i]);
 	free(s->objs);
@@ -508,35 +522,78 @@ static struct line_run *new_run(struct symbolizer *s, const struct kiln_line *li
 	return r;
 }
 
-/* Symbol and inline chain at a link-time address of an object: innermost line first, the
- * ELF symbol naming the outermost (out-of-line) function. */
+/* Symbol and inline chain at a link-time address of an object, read from the object: innermost
+ * first, the outermost (out-of-line) function last, named by the ELF symbol where there is one.
+ * A NULL name last: nothing names the address. */
+static int frames_in_object(struct elf_object *o, uint64_t vaddr, struct src_frame *out)
+{
+	int nf = dwarf_src_frames(elf_object_dwarf(o), vaddr, out, MAX_INLINE);
+	const struct sym_entry *sym = elf_object_symbol(o, vaddr);
+	if (!nf)
+		out[nf++] = (struct src_frame){0};
+	if (sym)
+		out[nf - 1].name = sym->name;
+	return nf;
+}
+
+static struct sym_cache *results_cache(struct symbolizer *s, struct elf_object *o)
+{
+	if (VEC_RESERVE(s->results, s->results_cap, o->id))
+		return NULL;
+	if (o->id > s->nresults) {
+		memset(s->results + s->nresults, 0, (o->id - s->nresults) * sizeof(*s->results));
+		s->nresults = o->id;
+	}
+	struct object_results *r = &s->results[o->id - 1];
+	if (!r->tried) {
+		char identity[160];
+		r->tried = true;
+		elf_object_debug_identity(o, identity, sizeof(identity));
+		r->cache = sym_cache_open(o->build_id, identity);
+	}
+	return r->cache;
+}
+
+/* The frames at vaddr from the results cache, or read from the object and stored there. */
+static int object_frames(struct symbolizer *s, struct elf_object *o, uint64_t vaddr,
+			 struct src_frame *out)
+{
+	struct sym_cache *c = results_cache(s, o);
+	int n = c ? sym_cache_get(c, vaddr, out, MAX_INLINE) : 0;
+	if (n)
+		return n;
+	n = frames_in_object(o, vaddr, out);
+	if (c)
+		sym_cache_put(c, vaddr, out,
+			      n); /* only a cache: a failure costs time, not results */
+	return n;
+}
+
+/* The lines of an address as profile ids: innermost first, an unnamed out-of-line function
+ * named after its mapping like perf ("[libfoo.so]"). */
 static uint32_t resolve_in_object(struct symbolizer *s, struct kiln_profile *p,
 				  struct elf_object *o, uint64_t vaddr, uint32_t module,
 				  struct kiln_line *out, bool *resolved)
 {
 	struct src_frame fr[MAX_INLINE];
-	int nf = dwarf_src_frames(elf_object_dwarf(o), vaddr, fr, MAX_INLINE);
-	const struct sym_entry *sym = elf_object_symbol(o, vaddr);
-	uint32_t n = 0;
+	int nf = object_frames(s, o, vaddr, fr);
 	for (int i = 0; i + 1 < nf; i++) {
 		const char *name = fr[i].name ? fr[i].name : "[unknown]";
-		out[n++] = (struct kiln_line){
+		out[i] = (struct kiln_line){
 		    function_id(s, p, name, fr[i].decl_file, fr[i].decl_line), fr[i].line};
 	}
-	const struct src_frame *outer = nf ? &fr[nf - 1] : NULL;
-	const char *name = sym ? sym->name : outer ? outer->name : NULL;
-	*resolved = name != NULL;
-	if (name)
-		out[n++] =
-		    (struct kiln_line){function_id(s, p, name, outer ? outer->decl_file : NULL,
-						   outer ? outer->decl_line : 0),
-				       outer ? outer->line : 0};
+	const struct src_frame *outer = &fr[nf - 1];
+	*resolved = outer->name != NULL;
+	if (outer->name)
+		out[nf - 1] = (struct kiln_line){
+		    function_id(s, p, outer->name, outer->decl_file, outer->decl_line),
+		    outer->line};
 	else
-		out[n++] = (struct kiln_line){module_function(s, p, module), 0};
-	for (uint32_t i = 0; i < n; i++)
+		out[nf - 1] = (struct kiln_line){module_function(s, p, module), 0};
+	for (int i = 0; i < nf; i++)
 		if (!out[i].function)
 			return 0;
-	return n;
+	return (uint32_t)nf;
 }
 
 static const struct line_run *object_lines(struct symbolizer *s, struct kiln_profile *p,

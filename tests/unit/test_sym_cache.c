@@ -1,0 +1,227 @@
+/* The results cache (symbol/sym_cache.h) and the table-free symbol search (sym_nearest): both
+ * stand in for slower paths, so both must answer exactly what those paths answer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profile/profile.h"
+#include "symbol/sym_cache.h"
+#include "symbol/sym_table.h"
+#include "symbol/symbolizer.h"
+
+static char cache_dir[] = "/tmp/kiln-sym-cache.XXXXXX";
+
+static int make_cache_dir(void **state)
+{
+	(void)state;
+	if (!mkdtemp(cache_dir))
+		return -1;
+	setenv("KILN_CACHE_DIR", cache_dir, 1);
+	return 0;
+}
+
+static int remove_cache_dir(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
+	unsetenv("KILN_CACHE_DIR");
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *BUILD_ID = "0123456789abcdef0123456789abcdef01234567";
+
+static void frames_survive_a_save(void **state)
+{
+	(void)state;
+	struct src_frame in[3] = {
+	    {.name = "inlined_helper", .line = 12, .decl_file = "/src/a.h", .decl_line = 3},
+	    {.name = NULL, .line = 40, .decl_file = NULL, .decl_line = 0},
+	    {.name = "outer", .line = 41, .decl_file = "/src/a.c", .decl_line = 30},
+	};
+	struct sym_cache *c = sym_cache_open(BUILD_ID, "debug none");
+	assert_non_null(c);
+	assert_int_equal(sym_cache_put(c, 0x1234, in, 3), 0);
+	assert_int_equal(sym_cache_put(c, 0x99, &in[2], 1), 0);
+	assert_int_equal(sym_cache_put(c, 0x5, in, 0), -EINVAL);
+	assert_int_equal(sym_cache_save(c), 0);
+	sym_cache_free(c);
+
+	c = sym_cache_open(BUILD_ID, "debug none");
+	struct src_frame out[4];
+	assert_int_equal(sym_cache_get(c, 0x1234, out, 4), 3);
+	assert_string_equal(out[0].name, "inlined_helper");
+	assert_string_equal(out[0].decl_file, "/src/a.h");
+	assert_int_equal(out[0].line, 12);
+	assert_int_equal(out[0].decl_line, 3);
+	assert_null(out[1].name);
+	assert_null(out[1].decl_file);
+	assert_int_equal(out[1].line, 40);
+	assert_string_equal(out[2].name, "outer");
+	assert_int_equal(sym_cache_get(c, 0x99, out, 4), 1);
+	assert_int_equal(sym_cache_get(c, 0x1235, out, 4), 0);
+	/* Deeper than the caller keeps: not half an answer. */
+	assert_int_equal(sym_cache_get(c, 0x1234, out, 2), 0);
+	sym_cache_free(c);
+
+	/* Found with another debug file: none of it holds. */
+	c = sym_cache_open(BUILD_ID, "debug fedcba9876543210");
+	assert_non_null(c);
+	assert_int_equal(sym_cache_get(c, 0x1234, out, 4), 0);
+	sym_cache_free(c);
+}
+
+static void damaged_files_are_ignored(void **state)
+{
+	(void)state;
+	struct src_frame f = {.name = "f", .line = 1};
+	struct sym_cache *c = sym_cache_open(BUILD_ID, "debug none");
+	assert_int_equal(sym_cache_put(c, 0x10, &f, 1), 0);
+	assert_int_equal(sym_cache_put(c, 0x20, &f, 1), 0);
+	assert_int_equal(sym_cache_save(c), 0);
+	sym_cache_free(c);
+	char path[256], cmd[512];
+	snprintf(path, sizeof(path), "%s/%s.sym", cache_dir, BUILD_ID);
+	/* Cut inside the last record: the whole records before it still count. */
+	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s", path);
+	assert_int_equal(system(cmd), 0);
+	c = sym_cache_open(BUILD_ID, "debug none");
+	struct src_frame out[2];
+	assert_int_equal(sym_cache_get(c, 0x10, out, 2), 1);
+	assert_int_equal(sym_cache_get(c, 0x20, out, 2), 0);
+	sym_cache_free(c);
+	/* Not a cache file at all. */
+	snprintf(cmd, sizeof(cmd), "echo garbage > %s", path);
+	assert_int_equal(system(cmd), 0);
+	c = sym_cache_open(BUILD_ID, "debug none");
+	assert_non_null(c);
+	assert_int_equal(sym_cache_get(c, 0x10, out, 2), 0);
+	sym_cache_free(c);
+	/* No build id, or the cache turned off: nothing to keep results by. */
+	assert_null(sym_cache_open("", "debug none"));
+	setenv("KILN_CACHE_DIR", "", 1);
+	assert_null(sym_cache_open(BUILD_ID, "debug none"));
+	setenv("KILN_CACHE_DIR", cache_dir, 1);
+}
+
+/* Every libc function of this process, named through a symbolizer: the first time from the
+ * ELF and DWARF, the second time from what the first stored. */
+static char *describe_libc(size_t *stored)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	const char *names[] = {"qsort", "memcpy", "printf", "malloc", "strtod", "getenv", "fopen"};
+	struct symbolizer *s = symbolizer_new();
+	struct kiln_profile *p = kiln_profile_new();
+	assert_int_equal(sym_scan_process(s, getpid()), 0);
+	size_t len = 0, cap = 1 << 16;
+	char *out = calloc(1, cap);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint64_t at = (uint64_t)(uintptr_t)dlsym(libc, names[i]);
+		for (uint64_t a = at; a < at + 96; a += 7) {
+			uint32_t loc = sym_user_location(s, p, getpid(), a);
+			const struct kiln_location *l = kiln_profile_get_location(p, loc);
+			for (uint32_t k = 0; l && k < l->nlines; k++) {
+				const struct kiln_line *line = &p->lines[l->first_line + k];
+				const struct kiln_function *f =
+				    kiln_profile_get_function(p, line->function);
+				len +=
+				    (size_t)snprintf(out + len, cap - len, "%s:%d ",
+						     kiln_profile_str(p, f->name), (int)line->line);
+			}
+			len += (size_t)snprintf(out + len, cap - len, "\n");
+		}
+	}
+	kiln_profile_free(p);
+	symbolizer_free(s);
+	dlclose(libc);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ls %s/*.sym 2>/dev/null | wc -l", cache_dir);
+	FILE *f = popen(cmd, "r");
+	*stored = 0;
+	if (f) {
+		if (fscanf(f, "%zu", stored) != 1)
+			*stored = 0;
+		pclose(f);
+	}
+	return out;
+}
+
+static void symbolizer_answers_alike_from_the_cache(void **state)
+{
+	(void)state;
+	size_t after_cold, after_warm;
+	char *cold = describe_libc(&after_cold);
+	char *warm = describe_libc(&after_warm);
+	setenv("KILN_CACHE_DIR", "", 1);
+	size_t ignored;
+	char *uncached = describe_libc(&ignored);
+	setenv("KILN_CACHE_DIR", cache_dir, 1);
+	assert_true(after_cold > 0); /* libc has a build id: its results were stored */
+	assert_int_equal(after_cold, after_warm);
+	assert_string_equal(cold, uncached);
+	assert_string_equal(cold, warm);
+	free(cold);
+	free(warm);
+	free(uncached);
+}
+
+/* The same answers from a sorted table and from the one-pass search, for random tables full
+ * of the cases the rules exist for: aliases, labels, nested and overlapping symbols. */
+static void nearest_search_agrees_with_the_table(void **state)
+{
+	(void)state;
+	static const char *names[] = {"f", "f.part.0", "__f", "_g", "g", "h.cold", "hh", "i"};
+	srandom(7);
+	for (int round = 0; round < 200; round++) {
+		struct sym_table t = {0};
+		struct sym_entry e[64];
+		int n = 1 + (int)(random() % 64);
+		for (int i = 0; i < n; i++) {
+			e[i] = (struct sym_entry){
+			    .addr = 0x1000 + (uint64_t)(random() % 48) * 8,
+			    .size = random() % 3 ? (uint64_t)(random() % 12) * 8 : 0,
+			    .name = names[random() % 8],
+			    .bind_rank = (uint8_t)(random() % 6),
+			};
+			assert_int_equal(sym_table_add(&t, &e[i]), 0);
+		}
+		sym_table_finish(&t);
+		for (uint64_t a = 0xff0; a < 0x1000 + 48 * 8 + 0x80; a += 3) {
+			struct sym_nearest q;
+			sym_nearest_init(&q, a);
+			for (int i = n; i-- > 0;) /* another order than the table's */
+				sym_nearest_add(&q, &e[i]);
+			const struct sym_entry *want = sym_table_find(&t, a),
+					       *got = sym_nearest_result(&q);
+			if (!want) {
+				assert_null(got);
+				continue;
+			}
+			assert_non_null(got);
+			assert_int_equal(got->addr, want->addr);
+			assert_int_equal(got->size, want->size);
+			assert_string_equal(got->name, want->name);
+		}
+		sym_table_free(&t);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(frames_survive_a_save),
+	    cmocka_unit_test(damaged_files_are_ignored),
+	    cmocka_unit_test(symbolizer_answers_alike_from_the_cache),
+	    cmocka_unit_test(nearest_search_agrees_with_the_table),
+	};
+	return cmocka_run_group_tests(tests, make_cache_dir, remove_cache_dir);
+}
