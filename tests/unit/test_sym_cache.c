@@ -86,18 +86,19 @@ static void damaged_files_are_ignored(void **state)
 	struct src_frame f = {.name = "f", .line = 1};
 	struct sym_cache *c = sym_cache_open(BUILD_ID, "debug none");
 	assert_int_equal(sym_cache_put(c, 0x10, &f, 1), 0);
-	assert_int_equal(sym_cache_put(c, 0x20, &f, 1), 0);
+	assert_int_equal(sym_cache_put(c, 0x200000, &f, 1), 0); /* the file's last record */
 	assert_int_equal(sym_cache_save(c), 0);
 	sym_cache_free(c);
 	char path[256], cmd[512];
 	snprintf(path, sizeof(path), "%s/%s.sym", cache_dir, BUILD_ID);
-	/* Cut inside the last record: the whole records before it still count. */
+	/* Cut inside the last record: the records before it still count. */
 	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s", path);
 	assert_int_equal(system(cmd), 0);
 	c = sym_cache_open(BUILD_ID, "debug none");
 	struct src_frame out[2];
 	assert_int_equal(sym_cache_get(c, 0x10, out, 2), 1);
-	assert_int_equal(sym_cache_get(c, 0x20, out, 2), 0);
+	assert_int_equal(sym_cache_get(c, 0x99, out, 2), 1); /* stored by the test before */
+	assert_int_equal(sym_cache_get(c, 0x200000, out, 2), 0);
 	sym_cache_free(c);
 	/* Not a cache file at all. */
 	snprintf(cmd, sizeof(cmd), "echo garbage > %s", path);
