@@ -10,6 +10,11 @@ export CMOCKA_MESSAGE_OUTPUT=STDOUT
 pattern=${TESTS:-}
 passed=0 failed=0 skipped=0 failures=()
 logdir=$(mktemp -d /tmp/kiln-tests.XXXXXX)
+# kiln keeps what it worked out (debug copies, unwind tables, resolved addresses, unit indexes)
+# by build id between runs: tests start from an empty cache, so they exercise the code that
+# fills it and do not depend on what earlier runs on this machine left.
+export KILN_CACHE_DIR=${KILN_CACHE_DIR:-$logdir/cache}
+mkdir -p "$KILN_CACHE_DIR"
 
 for bin in "$BUILD"/tests/test_*; do
 	[ -x "$bin" ] || continue

@@ -202,7 +202,8 @@ static bool make_room(const char *dir, long long incoming)
 		struct stat st;
 		bool ours = (len > 6 && !strcmp(e->d_name + len - 6, ".debug")) ||
 			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi")) ||
-			    (len > 4 && !strcmp(e->d_name + len - 4, ".sym"));
+			    (len > 4 && !strcmp(e->d_name + len - 4, ".sym")) ||
+			    (len > 3 && !strcmp(e->d_name + len - 3, ".cu"));
 		if (!ours || len >= sizeof(copies->name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
 		    VEC_RESERVE(copies, cap, n + 1))
 			continue;

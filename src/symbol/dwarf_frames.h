@@ -19,11 +19,15 @@ struct src_frame {
 
 struct dwarf_index;
 
-struct dwarf_index *dwarf_index_new(Dwarf *dw);
+/* build_id and identity (see elf_object_debug_identity) key the unit cache, which keeps each
+ * unit's index between runs: an address in a unit indexed before needs no libdw at all. */
+struct dwarf_index *dwarf_index_new(Dwarf *dw, const char *build_id, const char *identity);
+/* Stores the units indexed in this run; 0 or -errno. */
+int dwarf_index_save(struct dwarf_index *ix);
 void dwarf_index_free(struct dwarf_index *ix);
 
 /* Fills out[0..max) innermost first; the last one is the out-of-line function. Returns how
- * many, 0 when no DWARF describes vaddr. Strings belong to the Dwarf. */
+ * many, 0 when no DWARF describes vaddr. Strings live as long as the index. */
 int dwarf_src_frames(struct dwarf_index *ix, uint64_t vaddr, struct src_frame *out, int max);
 
 #endif

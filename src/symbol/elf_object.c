@@ -450,7 +450,10 @@ struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 	}
 	if (!o->dwarf)
 		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
-	if (o->dwarf)
-		o->dwarf_index = dwarf_index_new(o->dwarf);
+	if (o->dwarf) {
+		char identity[160];
+		elf_object_debug_identity(o, identity, sizeof(identity));
+		o->dwarf_index = dwarf_index_new(o->dwarf, o->build_id, identity);
+	}
 	return o->dwarf_index;
 }

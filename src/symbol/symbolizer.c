@@ -118,8 +118,10 @@ void symbolizer_free(struct symbolizer *s)
 		sym_cache_free(s->results[i].cache);
 	}
 	free(s->results);
-	for (size_t i = 0; i < s->nobjs; i++)
+	for (size_t i = 0; i < s->nobjs; i++) {
+		dwarf_index_save(s->objs[i]->dwarf_index);
 		elf_object_free(s->objs[i]);
+	}
 	free(s->objs);
 	addr_map_free(&s->pid_index);
 	addr_map_free(&s->obj_index);

@@ -305,6 +305,9 @@ static void cached_tables_match_built(void **state)
 	(void)state;
 	char dir[] = "/tmp/kiln-cfi-cache-XXXXXX";
 	assert_non_null(mkdtemp(dir));
+	/* The run's cache (tests/run.sh sets one) is put back afterwards. */
+	const char *outer = getenv("KILN_CACHE_DIR");
+	char *saved = outer ? strdup(outer) : NULL;
 	setenv("KILN_CACHE_DIR", dir, 1);
 	struct cfi_table *built;
 	assert_int_equal(cfi_table_from_path(libc_path(), &built), 0);
@@ -329,7 +332,11 @@ static void cached_tables_match_built(void **state)
 	cfi_table_free(built);
 	unlink(file);
 	rmdir(dir);
-	unsetenv("KILN_CACHE_DIR");
+	if (saved)
+		setenv("KILN_CACHE_DIR", saved, 1);
+	else
+		unsetenv("KILN_CACHE_DIR");
+	free(saved);
 }
 
 static void bad_input(void **state)

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <elfutils/libdw.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +16,21 @@
 #include <unistd.h>
 
 #include "profile/profile.h"
+#include "symbol/dwarf_frames.h"
 #include "symbol/sym_cache.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
 
 static char cache_dir[] = "/tmp/kiln-sym-cache.XXXXXX";
+static char *outer_cache_dir; /* tests/run.sh's, put back at the end */
 
 static int make_cache_dir(void **state)
 {
 	(void)state;
 	if (!mkdtemp(cache_dir))
 		return -1;
+	const char *outer = getenv("KILN_CACHE_DIR");
+	outer_cache_dir = outer ? strdup(outer) : NULL;
 	setenv("KILN_CACHE_DIR", cache_dir, 1);
 	return 0;
 }
@@ -34,7 +40,11 @@ static int remove_cache_dir(void **state)
 	(void)state;
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
-	unsetenv("KILN_CACHE_DIR");
+	if (outer_cache_dir)
+		setenv("KILN_CACHE_DIR", outer_cache_dir, 1);
+	else
+		unsetenv("KILN_CACHE_DIR");
+	free(outer_cache_dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -156,22 +166,44 @@ static char *describe_libc(size_t *stored)
 	return out;
 }
 
+static int in_cache_dir(const char *shell)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cd %s && %s", cache_dir, shell);
+	return system(cmd);
+}
+
+/* Cold, warm, from the unit indexes alone (no stored addresses), with damaged unit indexes,
+ * and with every cache off: one answer. */
 static void symbolizer_answers_alike_from_the_cache(void **state)
 {
 	(void)state;
-	size_t after_cold, after_warm;
+	size_t after_cold, after_warm, ignored;
 	char *cold = describe_libc(&after_cold);
 	char *warm = describe_libc(&after_warm);
+	bool units_stored = in_cache_dir("ls *.cu >/dev/null 2>&1") == 0;
+	assert_int_equal(in_cache_dir("rm -f *.sym"), 0);
+	char *from_units = describe_libc(&ignored);
+	assert_int_equal(in_cache_dir("rm -f *.sym && for f in *.cu; do echo damaged >$f; done"),
+			 0);
+	char *damaged = describe_libc(&ignored);
 	setenv("KILN_CACHE_DIR", "", 1);
-	size_t ignored;
 	char *uncached = describe_libc(&ignored);
 	setenv("KILN_CACHE_DIR", cache_dir, 1);
 	assert_true(after_cold > 0); /* libc has a build id: its results were stored */
 	assert_int_equal(after_cold, after_warm);
 	assert_string_equal(cold, uncached);
 	assert_string_equal(cold, warm);
+	/* libc6-dbg (or DWARF in libc itself) gives units to index; without it there are none. */
+	if (units_stored)
+		assert_string_equal(cold, from_units);
+	else
+		print_message("note: no DWARF for libc here: unit indexes not exercised\n");
+	assert_string_equal(cold, damaged);
 	free(cold);
 	free(warm);
+	free(from_units);
+	free(damaged);
 	free(uncached);
 }
 
@@ -216,6 +248,81 @@ static void nearest_search_agrees_with_the_table(void **state)
 	}
 }
 
+/* The unit index's lines against libdw's own dwarf_getsrc_die, at every row's address (and the
+ * byte after) of the first units of a file, with the unit cache off and then warm. */
+static void compare_lines(const char *path, size_t *compared)
+{
+	int fd = open(path, O_RDONLY);
+	Dwarf *dw = fd >= 0 ? dwarf_begin(fd, DWARF_C_READ) : NULL;
+	if (!dw) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dwarf_index *ix[2] = {dwarf_index_new(dw, "", "debug none"),
+				     dwarf_index_new(dw, "00112233445566778899", "debug none")};
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	for (int units = 0; units < 40 && !dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL);
+	     units++, off = next) {
+		Dwarf_Die cu;
+		Dwarf_Lines *lines;
+		size_t n;
+		if (!dwarf_offdie(dw, off + hsize, &cu) || dwarf_getsrclines(&cu, &lines, &n))
+			continue;
+		for (size_t i = 0; i < n; i += 3) {
+			Dwarf_Addr a;
+			dwarf_lineaddr(dwarf_onesrcline(lines, i), &a);
+			for (Dwarf_Addr pc = a; pc < a + 2; pc++) {
+				/* libdw's own answer: its unit for pc, then that unit's row. */
+				Dwarf_Die holder;
+				Dwarf_Line *l = dwarf_addrdie(dw, pc, &holder)
+						    ? dwarf_getsrc_die(&holder, pc)
+						    : NULL;
+				int want = 0;
+				if (l)
+					dwarf_lineno(l, &want);
+				for (int k = 0; k < 2; k++) {
+					struct src_frame fr[16];
+					int nf = dwarf_src_frames(ix[k], pc, fr, 16);
+					if (nf > 0) {
+						assert_int_equal(fr[0].line, want);
+						(*compared)++;
+					}
+				}
+			}
+		}
+	}
+	dwarf_index_save(ix[1]);
+	dwarf_index_free(ix[0]);
+	dwarf_index_free(ix[1]);
+	dwarf_end(dw);
+	close(fd);
+}
+
+static void unit_index_lines_are_libdws(void **state)
+{
+	(void)state;
+	size_t compared = 0;
+	compare_lines("/proc/self/exe", &compared);
+	assert_true(compared > 1000);
+	/* Again, the units now read from the cache. */
+	compare_lines("/proc/self/exe", &compared);
+	char libc_debug[512];
+	FILE *f = popen("f=/usr/lib/debug/.build-id/$(readelf -n /lib/x86_64-linux-gnu/libc.so.6 | "
+			"sed -n 's/.*Build ID: \\(..\\)\\(.*\\)/\\1\\/\\2/p').debug; "
+			"[ -f $f ] && echo $f",
+			"r");
+	if (f && fgets(libc_debug, sizeof(libc_debug), f)) {
+		libc_debug[strcspn(libc_debug, "\n")] = 0;
+		compare_lines(libc_debug, &compared);
+	} else {
+		print_message("note: no debug file for libc here (libc6-dbg): only this binary\n");
+	}
+	if (f)
+		pclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +330,7 @@ int main(void)
 	    cmocka_unit_test(damaged_files_are_ignored),
 	    cmocka_unit_test(symbolizer_answers_alike_from_the_cache),
 	    cmocka_unit_test(nearest_search_agrees_with_the_table),
+	    cmocka_unit_test(unit_index_lines_are_libdws),
 	};
 	return cmocka_run_group_tests(tests, make_cache_dir, remove_cache_dir);
 }

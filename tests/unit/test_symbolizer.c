@@ -1108,6 +1108,9 @@ static void decompressed_debug_copy_resolves_alike(void **state)
 	}
 	char dir[] = "/tmp/kiln-debug-cache.XXXXXX";
 	assert_non_null(mkdtemp(dir));
+	/* The run's cache (tests/run.sh sets one) is put back afterwards. */
+	const char *outer = getenv("KILN_CACHE_DIR");
+	char *saved = outer ? strdup(outer) : NULL;
 	setenv("KILN_CACHE_DIR", dir, 1);
 	/* libc's own qsort_r: under ASan the plain name is the sanitizer's interceptor. */
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
@@ -1130,7 +1133,11 @@ static void decompressed_debug_copy_resolves_alike(void **state)
 	bool replaced = system(cmd) == 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
-	unsetenv("KILN_CACHE_DIR");
+	if (saved)
+		setenv("KILN_CACHE_DIR", saved, 1);
+	else
+		unsetenv("KILN_CACHE_DIR");
+	free(saved);
 	assert_true(stored);
 	assert_true(inlined_cold > 0); /* the DWARF was read, not just the symbol table */
 	assert_int_equal(inlined_cold, inlined_warm);
