@@ -154,7 +154,10 @@ int blob_cache_put(struct blob_cache *c, uint64_t key, const void *data, size_t 
 		free(copy);
 		return -ENOMEM;
 	}
-	c->added[c->nadded++] = (struct added){key, copy, len};
+	struct added *a = &c->added[c->nadded++];
+	a->key = key;
+	a->data = copy;
+	a->len = len;
 	c->dirty = true;
 	return 0;
 }
