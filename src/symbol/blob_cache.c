@@ -32,13 +32,25 @@ struct added {
 	size_t len;
 };
 
-struct blob_cache {
-	char *build_id, *suffix, *identity;
-	uint32_t format;
-	const uint8_t *map; /* the file as stored, or NULL */
+/* One file as mapped. Blobs go to a small delta file first (DELTA_PREFIX + suffix), folded into
+ * the base file once it holds an eighth as many: a run that met a few new addresses writes a
+ * few blobs, not the whole base again. */
+struct stored {
+	const uint8_t *map; /* NULL when there is no usable file */
 	size_t map_len;
 	const struct index_entry *index;
-	size_t nstored;
+	size_t n;
+};
+
+enum { BASE, DELTA, LEVELS };
+#define DELTA_PREFIX ".d"
+#define DELTA_MIN 256
+
+struct blob_cache {
+	char *build_id, *identity;
+	char *suffix[LEVELS];
+	uint32_t format;
+	struct stored level[LEVELS];
 	struct added *added; /* put this run; never moved once handed out */
 	size_t nadded, added_cap;
 	struct addr_map added_index; /* (key, 0) -> added index + 1 */
@@ -57,79 +69,96 @@ static size_t header_len(const char *identity)
 
 /* Takes the mapped file's index when its header matches; each blob's bounds are checked when
  * it is read. */
-static void use_file(struct blob_cache *c)
+static void use_file(const struct blob_cache *c, struct stored *f)
 {
 	uint32_t format, idlen;
 	size_t at = sizeof(MAGIC) - 1, head = header_len(c->identity);
 	uint64_t n;
-	if (c->map_len < head || memcmp(c->map, MAGIC, at))
+	if (f->map_len < head || memcmp(f->map, MAGIC, at))
 		return;
-	memcpy(&format, c->map + at, sizeof(format));
-	memcpy(&idlen, c->map + at + sizeof(format), sizeof(idlen));
+	memcpy(&format, f->map + at, sizeof(format));
+	memcpy(&idlen, f->map + at + sizeof(format), sizeof(idlen));
 	at += 2 * sizeof(uint32_t);
 	if (format != c->format || idlen != strlen(c->identity) ||
-	    memcmp(c->map + at, c->identity, idlen))
+	    memcmp(f->map + at, c->identity, idlen))
 		return;
-	memcpy(&n, c->map + head - sizeof(n), sizeof(n));
-	if (n > MAX_BLOBS || n > (c->map_len - head) / sizeof(struct index_entry))
+	memcpy(&n, f->map + head - sizeof(n), sizeof(n));
+	if (n > MAX_BLOBS || n > (f->map_len - head) / sizeof(struct index_entry))
 		return;
-	c->index = (const struct index_entry *)(c->map + head); /* head is a multiple of 8 */
-	c->nstored = (size_t)n;
+	f->index = (const struct index_entry *)(f->map + head); /* head is a multiple of 8 */
+	f->n = (size_t)n;
+}
+
+static void map_file(struct blob_cache *c, int level)
+{
+	char path[PATH_MAX];
+	int fd = debug_cache_open_kind(c->build_id, c->suffix[level], path, sizeof(path));
+	if (fd < 0)
+		return;
+	struct stat st;
+	struct stored *f = &c->level[level];
+	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_BYTES) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (m != MAP_FAILED) {
+			f->map = m;
+			f->map_len = (size_t)st.st_size;
+			use_file(c, f);
+		}
+	}
+	close(fd);
 }
 
 struct blob_cache *blob_cache_open(const char *build_id, const char *suffix, uint32_t format,
 				   const char *identity)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX];
 	if (!build_id[0] || debug_cache_dir(dir, sizeof(dir)))
 		return NULL;
 	struct blob_cache *c = calloc(1, sizeof(*c));
-	if (!c || !(c->build_id = strdup(build_id)) || !(c->suffix = strdup(suffix)) ||
-	    !(c->identity = strdup(identity))) {
+	if (!c || !(c->build_id = strdup(build_id)) || !(c->identity = strdup(identity)) ||
+	    !(c->suffix[BASE] = strdup(suffix)) ||
+	    asprintf(&c->suffix[DELTA], "%s%s", DELTA_PREFIX, suffix) < 0) {
+		if (c)
+			c->suffix[DELTA] = NULL;
 		blob_cache_free(c);
 		return NULL;
 	}
 	c->format = format;
-	int fd = debug_cache_open_kind(build_id, suffix, path, sizeof(path));
-	if (fd < 0)
-		return c;
-	struct stat st;
-	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size <= MAX_FILE_BYTES) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-		if (m != MAP_FAILED) {
-			c->map = m;
-			c->map_len = (size_t)st.st_size;
-			use_file(c);
-		}
-	}
-	close(fd);
+	map_file(c, BASE);
+	map_file(c, DELTA);
 	return c;
 }
 
-static const void *stored_blob(const struct blob_cache *c, uint64_t key, size_t *len)
+/* The blob of index entry i, bounds checked, or NULL. */
+static const void *entry_blob(const struct stored *f, size_t i, size_t *len)
 {
-	size_t lo = 0, hi = c->nstored;
+	const struct index_entry *e = &f->index[i];
+	if (e->offset % ALIGN || e->offset > f->map_len || e->len > f->map_len - e->offset)
+		return NULL;
+	*len = (size_t)e->len;
+	return f->map + e->offset;
+}
+
+static const void *stored_blob(const struct stored *f, uint64_t key, size_t *len)
+{
+	size_t lo = 0, hi = f->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (c->index[mid].key < key)
+		if (f->index[mid].key < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == c->nstored || c->index[lo].key != key)
-		return NULL;
-	const struct index_entry *e = &c->index[lo];
-	if (e->offset % ALIGN || e->offset > c->map_len || e->len > c->map_len - e->offset)
-		return NULL;
-	*len = (size_t)e->len;
-	return c->map + e->offset;
+	return lo < f->n && f->index[lo].key == key ? entry_blob(f, lo, len) : NULL;
 }
 
 const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len)
 {
-	const void *b = stored_blob(c, key, len);
-	if (b)
-		return b;
+	for (int l = 0; l < LEVELS; l++) {
+		const void *b = stored_blob(&c->level[l], key, len);
+		if (b)
+			return b;
+	}
 	uint32_t id = addr_map_get(&c->added_index, key, 0);
 	if (!id)
 		return NULL;
@@ -142,7 +171,7 @@ int blob_cache_put(struct blob_cache *c, uint64_t key, const void *data, size_t 
 	size_t ignored;
 	if (blob_cache_get(c, key, &ignored))
 		return 0;
-	if (c->nstored + c->nadded >= MAX_BLOBS)
+	if (blob_cache_count(c) >= MAX_BLOBS)
 		return -ENOSPC;
 	if (VEC_RESERVE(c->added, c->added_cap, c->nadded + 1))
 		return -ENOMEM;
@@ -169,71 +198,100 @@ size_t blob_cache_added(const struct blob_cache *c)
 
 size_t blob_cache_count(const struct blob_cache *c)
 {
-	return c->nstored + c->nadded;
+	return c->level[BASE].n + c->level[DELTA].n + c->nadded;
 }
-
-/* Every blob, stored and put, in key order: what the new file holds. */
-struct merged {
-	struct added *blobs;
-	size_t n;
-	uint64_t size; /* of the whole file */
-};
 
 static int by_key(const void *pa, const void *pb)
 {
-	const struct added *a = pa, *b = pb;
+	const struct added *a = *(const struct added *const *)pa;
+	const struct added *b = *(const struct added *const *)pb;
 	return (a->key > b->key) - (a->key < b->key);
 }
 
-static int merge(const struct blob_cache *c, struct merged *m)
+/* A merge, in key order, of stored files and this run's blobs (sorted apart: added_index
+ * refers to their places). Damaged entries and repeated keys are left out. */
+struct merge {
+	const struct stored *files[LEVELS];
+	size_t nfiles, at[LEVELS];
+	const struct added **added;
+	size_t nadded, added_at;
+	uint64_t last;
+	bool any;
+};
+
+static void merge_rewind(struct merge *m)
 {
-	m->blobs = calloc(c->nstored + c->nadded + 1, sizeof(*m->blobs));
-	if (!m->blobs)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->nstored; i++) {
-		size_t len;
-		const void *b = stored_blob(c, c->index[i].key, &len);
-		if (b && (!m->n || m->blobs[m->n - 1].key < c->index[i].key))
-			m->blobs[m->n++] = (struct added){c->index[i].key, (void *)b, len};
+	memset(m->at, 0, sizeof(m->at));
+	m->added_at = 0;
+	m->any = false;
+}
+
+/* The next blob in key order; false at the end. */
+static bool merge_next(struct merge *m, uint64_t *key, const void **data, size_t *len)
+{
+	for (;;) {
+		int from = -1; /* a file, or LEVELS for the added blobs */
+		uint64_t best = 0;
+		for (size_t f = 0; f < m->nfiles; f++)
+			if (m->at[f] < m->files[f]->n &&
+			    (from < 0 || m->files[f]->index[m->at[f]].key < best)) {
+				from = (int)f;
+				best = m->files[f]->index[m->at[f]].key;
+			}
+		if (m->added_at < m->nadded && (from < 0 || m->added[m->added_at]->key < best))
+			from = LEVELS;
+		if (from < 0)
+			return false;
+		if (from == LEVELS) {
+			const struct added *a = m->added[m->added_at++];
+			*key = a->key;
+			*data = a->data;
+			*len = a->len;
+		} else {
+			size_t i = m->at[from]++;
+			*key = m->files[from]->index[i].key;
+			*data = entry_blob(m->files[from], i, len);
+		}
+		if (!*data || (m->any && *key <= m->last))
+			continue;
+		m->any = true;
+		m->last = *key;
+		return true;
 	}
-	memcpy(m->blobs + m->n, c->added, c->nadded * sizeof(*c->added));
-	m->n += c->nadded;
-	qsort(m->blobs, m->n, sizeof(*m->blobs), by_key);
-	m->size = header_len(c->identity) + m->n * sizeof(struct index_entry);
-	for (size_t k = 0; k < m->n; k++)
-		m->size += pad(m->blobs[k].len);
-	return 0;
 }
 
 struct writing {
-	const struct blob_cache *c;
-	const struct merged *m;
+	const char *identity;
+	uint32_t format;
+	struct merge *m;
+	uint64_t n; /* blobs the merge yields */
 };
 
-static int write_cache(FILE *out, void *arg)
+static int write_blobs(FILE *out, void *arg)
 {
-	const struct writing *w = arg;
-	const char *identity = w->c->identity;
+	struct writing *w = arg;
 	static const uint8_t zeros[ALIGN];
-	uint32_t format = w->c->format, idlen = (uint32_t)strlen(identity);
-	uint64_t n = w->m->n;
-	size_t head = header_len(identity);
+	uint32_t idlen = (uint32_t)strlen(w->identity);
+	size_t head = header_len(w->identity);
 	fwrite(MAGIC, 1, sizeof(MAGIC) - 1, out);
-	fwrite(&format, sizeof(format), 1, out);
+	fwrite(&w->format, sizeof(w->format), 1, out);
 	fwrite(&idlen, sizeof(idlen), 1, out);
-	fwrite(identity, 1, idlen, out);
-	fwrite(zeros, 1, head - sizeof(n) - (sizeof(MAGIC) - 1 + 2 * sizeof(uint32_t) + idlen),
+	fwrite(w->identity, 1, idlen, out);
+	fwrite(zeros, 1, head - sizeof(w->n) - (sizeof(MAGIC) - 1 + 2 * sizeof(uint32_t) + idlen),
 	       out);
-	fwrite(&n, sizeof(n), 1, out);
-	uint64_t offset = head + n * sizeof(struct index_entry);
-	for (size_t k = 0; k < w->m->n; k++) {
-		struct index_entry e = {w->m->blobs[k].key, offset, w->m->blobs[k].len};
+	fwrite(&w->n, sizeof(w->n), 1, out);
+	uint64_t offset = head + w->n * sizeof(struct index_entry), key;
+	const void *data;
+	size_t len;
+	merge_rewind(w->m);
+	while (merge_next(w->m, &key, &data, &len)) {
+		struct index_entry e = {key, offset, len};
 		fwrite(&e, sizeof(e), 1, out);
-		offset += pad(w->m->blobs[k].len);
+		offset += pad(len);
 	}
-	for (size_t k = 0; k < w->m->n; k++) {
-		size_t len = w->m->blobs[k].len;
-		fwrite(w->m->blobs[k].data, 1, len, out);
+	merge_rewind(w->m);
+	while (merge_next(w->m, &key, &data, &len)) {
+		fwrite(data, 1, len, out);
 		fwrite(zeros, 1, pad(len) - len, out);
 	}
 	return ferror(out) ? -EIO : 0;
@@ -243,16 +301,34 @@ int blob_cache_save(struct blob_cache *c)
 {
 	if (!c || !c->dirty)
 		return 0;
-	struct merged m = {0};
-	int err = merge(c, &m);
-	if (!err && m.size > MAX_FILE_BYTES)
-		err = -EFBIG;
-	if (!err) {
-		struct writing w = {c, &m};
-		err = debug_cache_store_kind(c->build_id, c->suffix, (long long)m.size, write_cache,
-					     &w);
+	const struct added **added = calloc(c->nadded + 1, sizeof(*added));
+	if (!added)
+		return -ENOMEM;
+	for (size_t k = 0; k < c->nadded; k++)
+		added[k] = &c->added[k];
+	qsort(added, c->nadded, sizeof(*added), by_key);
+	/* The delta while it stays small next to the base; else everything into a new base. */
+	size_t delta = c->level[DELTA].n + c->nadded;
+	bool to_base = delta > DELTA_MIN && delta > c->level[BASE].n / 8;
+	struct merge m = {.added = added, .nadded = c->nadded};
+	if (to_base)
+		m.files[m.nfiles++] = &c->level[BASE];
+	m.files[m.nfiles++] = &c->level[DELTA];
+	struct writing w = {c->identity, c->format, &m, 0};
+	uint64_t size = header_len(c->identity), key;
+	const void *data;
+	size_t len;
+	while (merge_next(&m, &key, &data, &len)) {
+		w.n++;
+		size += sizeof(struct index_entry) + pad(len);
 	}
-	free(m.blobs);
+	int err = size > MAX_FILE_BYTES ? -EFBIG : 0;
+	if (!err)
+		err = debug_cache_store_kind(c->build_id, c->suffix[to_base ? BASE : DELTA],
+					     (long long)size, write_blobs, &w);
+	if (!err && to_base)
+		debug_cache_remove_kind(c->build_id, c->suffix[DELTA]);
+	free(added);
 	if (!err)
 		c->dirty = false;
 	return err;
@@ -266,10 +342,12 @@ void blob_cache_free(struct blob_cache *c)
 		free(c->added[i].data);
 	free(c->added);
 	addr_map_free(&c->added_index);
-	if (c->map)
-		munmap((void *)c->map, c->map_len);
+	for (int l = 0; l < LEVELS; l++) {
+		if (c->level[l].map)
+			munmap((void *)c->level[l].map, c->level[l].map_len);
+		free(c->suffix[l]);
+	}
 	free(c->build_id);
-	free(c->suffix);
 	free(c->identity);
 	free(c);
 }

@@ -184,6 +184,11 @@ static long long cache_limit(void)
 	return (mb > 0 ? mb : 0) * 1024 * 1024;
 }
 
+/* What the directory held at the last full look, plus what this process stored since: a
+ * process that stores a dozen small files then looks at the directory once, not a dozen times
+ * (a stat per file each time). */
+static long long known_total = -1;
+
 /* Removes the copies used least recently until `incoming` more bytes fit; false if they never
  * can. */
 static bool make_room(const char *dir, long long incoming)
@@ -191,6 +196,10 @@ static bool make_room(const char *dir, long long incoming)
 	long long limit = cache_limit();
 	if (incoming > limit)
 		return false;
+	if (known_total >= 0 && known_total + incoming <= limit) {
+		known_total += incoming;
+		return true;
+	}
 	DIR *d = opendir(dir);
 	if (!d)
 		return false;
@@ -218,6 +227,7 @@ static bool make_room(const char *dir, long long incoming)
 			total -= copies[i].size;
 	closedir(d);
 	free(copies);
+	known_total = total + incoming;
 	return total + incoming <= limit;
 }
 
@@ -236,6 +246,13 @@ int debug_cache_store_kind(const char *build_id, const char *suffix, long long s
 	if (!err)
 		kiln_debug("cached %s for build id %s", path, build_id);
 	return err;
+}
+
+void debug_cache_remove_kind(const char *build_id, const char *suffix)
+{
+	char path[PATH_MAX];
+	if (!cache_path(build_id, suffix, path, sizeof(path)))
+		unlink(path);
 }
 
 int debug_cache_store(Elf *elf, const char *build_id)

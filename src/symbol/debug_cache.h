@@ -27,6 +27,8 @@ bool debug_cache_worth_it(Elf *elf);
 int debug_cache_open_kind(const char *build_id, const char *suffix, char *path, size_t len);
 int debug_cache_store_kind(const char *build_id, const char *suffix, long long size,
 			   atomic_writer write, void *arg);
+/* Removes that file, if there is one. */
+void debug_cache_remove_kind(const char *build_id, const char *suffix);
 /* Stores elf with every section decompressed as the copy for build_id; 0 or -errno. elf's
  * compressed sections are decompressed in place (libdw does the same when it reads them). */
 int debug_cache_store(Elf *elf, const char *build_id);

@@ -49,6 +49,7 @@ static int remove_cache_dir(void **state)
 }
 
 static const char *BUILD_ID = "0123456789abcdef0123456789abcdef01234567";
+static const char *BUILD_ID_MANY = "89abcdef0123456789abcdef0123456789abcdef";
 
 static void frames_survive_a_save(void **state)
 {
@@ -99,10 +100,11 @@ static void damaged_files_are_ignored(void **state)
 	assert_int_equal(sym_cache_put(c, 0x200000, &f, 1), 0); /* the file's last record */
 	assert_int_equal(sym_cache_save(c), 0);
 	sym_cache_free(c);
-	char path[256], cmd[512];
-	snprintf(path, sizeof(path), "%s/%s.sym", cache_dir, BUILD_ID);
-	/* Cut inside the last record: the records before it still count. */
-	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s", path);
+	char cmd[512];
+	/* Cut inside the last record: the records before it still count. A few new records go to
+	 * the small delta file (blob_cache.c), which is the only one here. */
+	snprintf(cmd, sizeof(cmd), "for f in %s/%s*.sym; do truncate -s -3 $f; done", cache_dir,
+		 BUILD_ID);
 	assert_int_equal(system(cmd), 0);
 	c = sym_cache_open(BUILD_ID, "debug none");
 	struct src_frame out[2];
@@ -111,7 +113,8 @@ static void damaged_files_are_ignored(void **state)
 	assert_int_equal(sym_cache_get(c, 0x200000, out, 2), 0);
 	sym_cache_free(c);
 	/* Not a cache file at all. */
-	snprintf(cmd, sizeof(cmd), "echo garbage > %s", path);
+	snprintf(cmd, sizeof(cmd), "for f in %s/%s*.sym; do echo garbage >$f; done", cache_dir,
+		 BUILD_ID);
 	assert_int_equal(system(cmd), 0);
 	c = sym_cache_open(BUILD_ID, "debug none");
 	assert_non_null(c);
@@ -122,6 +125,41 @@ static void damaged_files_are_ignored(void **state)
 	setenv("KILN_CACHE_DIR", "", 1);
 	assert_null(sym_cache_open(BUILD_ID, "debug none"));
 	setenv("KILN_CACHE_DIR", cache_dir, 1);
+}
+
+static bool file_exists(const char *suffix)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s%s", cache_dir, BUILD_ID_MANY, suffix);
+	return access(path, F_OK) == 0;
+}
+
+/* Runs that add a few records write them to the delta file; one that adds many folds
+ * everything into the base and drops the delta. Every record stays reachable. */
+static void records_fold_into_the_base(void **state)
+{
+	(void)state;
+	struct src_frame f = {.name = "fn", .line = 7};
+	uint64_t next = 0x1000;
+	const int rounds[] = {10, 20, 600, 5};
+	for (size_t r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
+		struct sym_cache *c = sym_cache_open(BUILD_ID_MANY, "debug none");
+		for (int i = 0; i < rounds[r]; i++, next += 16)
+			assert_int_equal(sym_cache_put(c, next, &f, 1), 0);
+		assert_int_equal(sym_cache_save(c), 0);
+		sym_cache_free(c);
+		if (r == 1)
+			assert_true(file_exists(".d.sym") && !file_exists(".sym"));
+		if (r == 2)
+			assert_true(file_exists(".sym") && !file_exists(".d.sym"));
+	}
+	assert_true(file_exists(".d.sym"));
+	struct sym_cache *c = sym_cache_open(BUILD_ID_MANY, "debug none");
+	struct src_frame out[1];
+	for (uint64_t a = 0x1000; a < next; a += 16)
+		assert_int_equal(sym_cache_get(c, a, out, 1), 1);
+	assert_int_equal(sym_cache_get(c, next, out, 1), 0);
+	sym_cache_free(c);
 }
 
 /* Every libc function of this process, named through a symbolizer: the first time from the
@@ -328,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(frames_survive_a_save),
 	    cmocka_unit_test(damaged_files_are_ignored),
+	    cmocka_unit_test(records_fold_into_the_base),
 	    cmocka_unit_test(symbolizer_answers_alike_from_the_cache),
 	    cmocka_unit_test(nearest_search_agrees_with_the_table),
 	    cmocka_unit_test(unit_index_lines_are_libdws),
