@@ -155,6 +155,23 @@ static int unknown_event(const struct pr_spec *e)
 	return -ENOENT;
 }
 
+/* The bytes of a record to copy: up to where the format's last field ends, or PR_RAW_MAX when a
+ * field's data (a __data_loc string) follows the fixed part, at a length only the record
+ * knows. Syscall tracepoints, whose records lie on the kernel stack, have no such field. */
+static uint32_t record_size(const struct tep_event *ev)
+{
+	uint32_t end = 0;
+	const struct tep_format_field *lists[] = {ev->format.common_fields, ev->format.fields};
+	for (int l = 0; l < 2; l++)
+		for (const struct tep_format_field *f = lists[l]; f; f = f->next) {
+			if (f->flags & TEP_FIELD_IS_DYNAMIC)
+				return PR_RAW_MAX;
+			if ((uint32_t)(f->offset + f->size) > end)
+				end = (uint32_t)(f->offset + f->size);
+		}
+	return end ? end : PR_RAW_MAX;
+}
+
 int pr_spec_resolve(struct pr_specs *s)
 {
 	bool any = false;
@@ -190,6 +207,9 @@ int pr_spec_resolve(struct pr_specs *s)
 		if (!e->tep_event)
 			return unknown_event(e);
 	}
+	for (int i = 0; i < s->n; i++)
+		if (s->ev[i].kind == PR_TRACEPOINT)
+			s->ev[i].cfg.raw_size = record_size(s->ev[i].tep_event);
 	return 0;
 }
 

@@ -359,8 +359,13 @@ static __always_inline void stream(void *ctx, const int kind, __u32 idx,
 	ev->nvals = 0;
 	ev->raw_len = 0;
 	if (kind == PR_TRACEPOINT) {
-		if (!bpf_probe_read_kernel(ev->raw, PR_RAW_MAX, ctx))
-			ev->raw_len = PR_RAW_MAX;
+		/* Only the record: a syscall tracepoint's lies on the kernel stack, and reading
+		 * past it can run off the stack's end and fail the whole copy. */
+		__u32 n = cfg->raw_size;
+		if (n > PR_RAW_MAX)
+			n = PR_RAW_MAX;
+		if (!bpf_probe_read_kernel(ev->raw, n, ctx))
+			ev->raw_len = n;
 	} else if (kind == PR_URETPROBE) {
 		ev->vals[0] = PT_REGS_RC((struct pt_regs *)ctx);
 		ev->nvals = 1;

@@ -68,7 +68,7 @@ struct pr_event_cfg {
 	struct pr_value keys[PR_MAX_KEYS];
 	struct pr_value agg; /* the expression of --hist/--lhist/--sum/... */
 	__u32 nvals;	     /* values streamed (uprobe args, USDT args) */
-	__u32 pad;
+	__u32 raw_size;	     /* tracepoint: the record's bytes (its format's last field's end) */
 };
 
 enum pr_agg { PR_AGG_NONE, PR_AGG_COUNT, PR_AGG_HIST, PR_AGG_LHIST, PR_AGG_STATS };
