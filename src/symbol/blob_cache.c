@@ -166,26 +166,20 @@ const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len
 	return c->added[id - 1].data;
 }
 
-int blob_cache_put(struct blob_cache *c, uint64_t key, const void *data, size_t len)
+int blob_cache_adopt(struct blob_cache *c, uint64_t key, void *data, size_t len)
 {
 	size_t ignored;
 	if (blob_cache_get(c, key, &ignored))
-		return 0;
+		return -EEXIST;
 	if (blob_cache_count(c) >= MAX_BLOBS)
 		return -ENOSPC;
 	if (VEC_RESERVE(c->added, c->added_cap, c->nadded + 1))
 		return -ENOMEM;
-	void *copy = malloc(len ? len : 1); /* malloc's alignment is at least 8 */
-	if (!copy)
+	if (addr_map_put(&c->added_index, key, 0, (uint32_t)c->nadded + 1))
 		return -ENOMEM;
-	memcpy(copy, data, len);
-	if (addr_map_put(&c->added_index, key, 0, (uint32_t)c->nadded + 1)) {
-		free(copy);
-		return -ENOMEM;
-	}
 	struct added *a = &c->added[c->nadded++];
 	a->key = key;
-	a->data = copy;
+	a->data = data;
 	a->len = len;
 	c->dirty = true;
 	return 0;

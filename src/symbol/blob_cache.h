@@ -22,8 +22,9 @@ struct blob_cache *blob_cache_open(const char *build_id, const char *suffix, uin
 				   const char *identity);
 /* The blob stored or put under key (8-byte aligned, valid as long as the cache), or NULL. */
 const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len);
-/* Keeps a copy of data under key (no-op when key has one); 0 or -errno. */
-int blob_cache_put(struct blob_cache *c, uint64_t key, const void *data, size_t len);
+/* Keeps data (malloc'd, at least 8-byte aligned) under key, taking it over: freed with the
+ * cache. 0, or -errno (-EEXIST when key has a blob) with data still the caller's. */
+int blob_cache_adopt(struct blob_cache *c, uint64_t key, void *data, size_t len);
 /* Blobs put since the file was written, and stored in all. */
 size_t blob_cache_added(const struct blob_cache *c);
 size_t blob_cache_count(const struct blob_cache *c);

@@ -528,11 +528,8 @@ static const struct unit_index *unit_get(struct dwarf_index *ix, Dwarf_Off unit)
 	void *built = NULL;
 	if (!blob) {
 		blob = built = build_unit(ix->dw, unit, &len);
-		if (built && ix->cache && !blob_cache_put(ix->cache, unit, built, len)) {
-			free(built); /* the cache keeps its own copy, for as long as the index */
-			blob = blob_cache_get(ix->cache, unit, &len);
-			built = NULL;
-		}
+		if (built && ix->cache && !blob_cache_adopt(ix->cache, unit, built, len))
+			built = NULL; /* the cache holds it now, for as long as the index */
 	}
 	struct unit_index u;
 	if (!blob || !view_unit(blob, len, &u) ||

@@ -144,9 +144,10 @@ int sym_cache_put(struct sym_cache *c, uint64_t vaddr, const struct src_frame *f
 		p = put_string(p, frames[i].name);
 		p = put_string(p, frames[i].decl_file);
 	}
-	int err = blob_cache_put(c->blobs, vaddr, rec, len);
-	free(rec);
-	return err;
+	int err = blob_cache_adopt(c->blobs, vaddr, rec, len);
+	if (err)
+		free(rec);
+	return err == -EEXIST ? 0 : err;
 }
 
 int sym_cache_save(struct sym_cache *c)

@@ -7,9 +7,9 @@
  * the debug file's build id (or its absence) fixes what else the answer depends on, so the
  * frames found for an address stay true for as long as both hold.
  *
- * The file lives beside the decompressed debug copies (symbol/debug_cache.h), under the same
- * size bound, as "<build id>.sym": a header naming the debug identity, then one record per
- * address. A damaged or foreign file is ignored and replaced. */
+ * The answers are blobs of a blob cache (symbol/blob_cache.h), "<build id>.sym", one per
+ * address, kept under the debug identity; damaged ones are ignored and resolved afresh.
+ */
 #ifndef KILN_SYM_CACHE_H
 #define KILN_SYM_CACHE_H
 
