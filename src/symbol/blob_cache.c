@@ -12,6 +12,7 @@
 
 #include "symbol/addr_map.h"
 #include "symbol/debug_cache.h"
+#include "util/log.h"
 #include "util/vec.h"
 
 #define MAGIC "KILNBLB\n"
@@ -166,12 +167,17 @@ const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len
 	return c->added[id - 1].data;
 }
 
+static size_t blob_count(const struct blob_cache *c)
+{
+	return c->level[BASE].n + c->level[DELTA].n + c->nadded;
+}
+
 int blob_cache_adopt(struct blob_cache *c, uint64_t key, void *data, size_t len)
 {
 	size_t ignored;
 	if (blob_cache_get(c, key, &ignored))
 		return -EEXIST;
-	if (blob_cache_count(c) >= MAX_BLOBS)
+	if (blob_count(c) >= MAX_BLOBS)
 		return -ENOSPC;
 	if (VEC_RESERVE(c->added, c->added_cap, c->nadded + 1))
 		return -ENOMEM;
@@ -183,16 +189,6 @@ int blob_cache_adopt(struct blob_cache *c, uint64_t key, void *data, size_t len)
 	a->len = len;
 	c->dirty = true;
 	return 0;
-}
-
-size_t blob_cache_added(const struct blob_cache *c)
-{
-	return c->nadded;
-}
-
-size_t blob_cache_count(const struct blob_cache *c)
-{
-	return c->level[BASE].n + c->level[DELTA].n + c->nadded;
 }
 
 static int by_key(const void *pa, const void *pb)
@@ -295,6 +291,8 @@ int blob_cache_save(struct blob_cache *c)
 {
 	if (!c || !c->dirty)
 		return 0;
+	kiln_debug("%zu new of %zu blobs for %s%s", c->nadded, blob_count(c), c->build_id,
+		   c->suffix[BASE]);
 	const struct added **added = calloc(c->nadded + 1, sizeof(*added));
 	if (!added)
 		return -ENOMEM;

@@ -25,9 +25,6 @@ const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len
 /* Keeps data (malloc'd, at least 8-byte aligned) under key, taking it over: freed with the
  * cache. 0, or -errno (-EEXIST when key has a blob) with data still the caller's. */
 int blob_cache_adopt(struct blob_cache *c, uint64_t key, void *data, size_t len);
-/* Blobs put since the file was written, and stored in all. */
-size_t blob_cache_added(const struct blob_cache *c);
-size_t blob_cache_count(const struct blob_cache *c);
 /* Writes the file, whole and atomically, when something was put since; 0 or -errno. */
 int blob_cache_save(struct blob_cache *c);
 void blob_cache_free(struct blob_cache *c);

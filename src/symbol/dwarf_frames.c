@@ -4,14 +4,12 @@
 #include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "symbol/addr_map.h"
 #include "symbol/blob_cache.h"
 #include "util/hash.h"
-#include "util/log.h"
 #include "util/vec.h"
 
 /* A unit's index, built from libdw once and kept in the unit cache (symbol/blob_cache.h, key:
@@ -66,8 +64,7 @@ struct unit_range {
 struct dwarf_index {
 	Dwarf *dw;
 	struct blob_cache *cache; /* units of earlier runs, and this run's */
-	char build_id[2 * 64 + 1];
-	Elf_Data *aranges; /* .debug_aranges, NULL when the file has none */
+	Elf_Data *aranges;	  /* .debug_aranges, NULL when the file has none */
 	bool aranges_looked_up;
 	struct unit_range *ranges;
 	size_t nranges, ranges_cap;
@@ -86,17 +83,12 @@ struct dwarf_index *dwarf_index_new(Dwarf *dw, const char *build_id, const char 
 		return NULL;
 	ix->dw = dw;
 	ix->cache = blob_cache_open(build_id, ".cu", UNIT_FORMAT, identity);
-	snprintf(ix->build_id, sizeof(ix->build_id), "%s", build_id);
 	return ix;
 }
 
 int dwarf_index_save(struct dwarf_index *ix)
 {
-	if (!ix || !ix->cache || !blob_cache_added(ix->cache))
-		return 0;
-	kiln_debug("%zu of %zu units of %s indexed afresh", blob_cache_added(ix->cache),
-		   blob_cache_count(ix->cache), ix->build_id);
-	return blob_cache_save(ix->cache);
+	return ix ? blob_cache_save(ix->cache) : 0;
 }
 
 void dwarf_index_free(struct dwarf_index *ix)

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "symbol/blob_cache.h"
-#include "util/log.h"
 
 /* Raised whenever resolution would answer differently (new naming rules, new fields), so that
  * answers stored by an older kiln are not trusted. */
@@ -19,7 +18,6 @@
  * that strings are used where they lie. */
 struct sym_cache {
 	struct blob_cache *blobs;
-	char *build_id;
 };
 
 struct sym_cache *sym_cache_open(const char *build_id, const char *debug_identity)
@@ -28,8 +26,7 @@ struct sym_cache *sym_cache_open(const char *build_id, const char *debug_identit
 	if (!c)
 		return NULL;
 	c->blobs = blob_cache_open(build_id, ".sym", FORMAT, debug_identity);
-	c->build_id = strdup(build_id);
-	if (!c->blobs || !c->build_id) {
+	if (!c->blobs) {
 		sym_cache_free(c);
 		return NULL;
 	}
@@ -152,11 +149,7 @@ int sym_cache_put(struct sym_cache *c, uint64_t vaddr, const struct src_frame *f
 
 int sym_cache_save(struct sym_cache *c)
 {
-	if (!c || !blob_cache_added(c->blobs))
-		return 0;
-	kiln_debug("%zu of %zu addresses of build id %s resolved afresh",
-		   blob_cache_added(c->blobs), blob_cache_count(c->blobs), c->build_id);
-	return blob_cache_save(c->blobs);
+	return c ? blob_cache_save(c->blobs) : 0;
 }
 
 void sym_cache_free(struct sym_cache *c)
@@ -164,6 +157,5 @@ void sym_cache_free(struct sym_cache *c)
 	if (!c)
 		return;
 	blob_cache_free(c->blobs);
-	free(c->build_id);
 	free(c);
 }
