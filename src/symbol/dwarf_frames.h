@@ -19,8 +19,9 @@ struct src_frame {
 
 struct dwarf_index;
 
-/* build_id and identity (see elf_object_debug_identity) key the unit cache, which keeps each
- * unit's index between runs: an address in a unit indexed before needs no libdw at all. */
+/* build_id and identity (what else decides the DWARF read: see elf_object.c) key the unit cache,
+ * which keeps each unit's index between runs: an address in a unit indexed before needs no libdw at
+ * all. */
 struct dwarf_index *dwarf_index_new(Dwarf *dw, const char *build_id, const char *identity);
 /* Stores the units indexed in this run; 0 or -errno. */
 int dwarf_index_save(struct dwarf_index *ix);

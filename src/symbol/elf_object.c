@@ -95,6 +95,7 @@ void elf_object_free(struct elf_object *o)
 {
 	if (!o)
 		return;
+	sym_cache_free(o->results);
 	dwarf_index_free(o->dwarf_index);
 	if (o->dwarf)
 		dwarf_end(o->dwarf);
@@ -411,7 +412,9 @@ const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr)
 	return sym_table_find(&o->syms, vaddr);
 }
 
-void elf_object_debug_identity(struct elf_object *o, char *buf, size_t len)
+/* What, besides the object's own content, decides what its addresses resolve to: whether a
+ * debug file was found, and which. Both of its caches are kept under it. */
+static void debug_identity(struct elf_object *o, char *buf, size_t len)
 {
 	if (!elf_object_parse(o) || !o->debug.elf)
 		snprintf(buf, len, "debug none");
@@ -452,8 +455,28 @@ struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 		o->dwarf = dwarf_begin_elf(o->main.elf, DWARF_C_READ, NULL);
 	if (o->dwarf) {
 		char identity[160];
-		elf_object_debug_identity(o, identity, sizeof(identity));
+		debug_identity(o, identity, sizeof(identity));
 		o->dwarf_index = dwarf_index_new(o->dwarf, o->build_id, identity);
 	}
 	return o->dwarf_index;
+}
+
+struct sym_cache *elf_object_results(struct elf_object *o)
+{
+	if (o->results_tried)
+		return o->results;
+	o->results_tried = true;
+	if (!elf_object_parse(o))
+		return NULL;
+	char identity[160];
+	debug_identity(o, identity, sizeof(identity));
+	o->results = sym_cache_open(o->build_id, identity);
+	return o->results;
+}
+
+void elf_object_save_caches(struct elf_object *o)
+{
+	/* Only caches: a failure to store costs the next run time, not results. */
+	sym_cache_save(o->results);
+	dwarf_index_save(o->dwarf_index);
 }

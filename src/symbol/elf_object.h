@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "symbol/dwarf_frames.h"
+#include "symbol/sym_cache.h"
 #include "symbol/sym_table.h"
 
 struct elf_segment {
@@ -50,6 +51,9 @@ struct elf_object {
 	Dwarf *dwarf;
 	struct dwarf_index *dwarf_index;
 	bool dwarf_tried;
+	struct sym_cache
+	    *results; /* what its addresses resolved to, in earlier runs and this one */
+	bool results_tried;
 };
 
 /* Maps an open file (the caller keeps fd); NULL on failure (errno set). */
@@ -61,9 +65,6 @@ void elf_object_free(struct elf_object *o);
 /* Reads segments, build id and PLT and finds the debug file, once; later calls are free.
  * false when not ELF. Symbols are read by elf_object_symbol(). */
 bool elf_object_parse(struct elf_object *o);
-/* What, besides the object's own content, decides what its addresses resolve to: whether a
- * debug file was found, and which ("debug none", "debug <build id>"). */
-void elf_object_debug_identity(struct elf_object *o, char *buf, size_t len);
 /* File offset -> link-time virtual address through the PT_LOAD segments (this is where PIE
  * executables and shared libraries get their load bias accounted for). */
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
@@ -71,6 +72,11 @@ uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
 const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr);
 /* The file's DWARF (from the debug file when separate), indexed; NULL when it has none. */
 struct dwarf_index *elf_object_dwarf(struct elf_object *o);
+/* The cache of what its addresses resolved to (symbol/sym_cache.h), kept by its build id;
+ * NULL when it has none or the cache is off. */
+struct sym_cache *elf_object_results(struct elf_object *o);
+/* Stores what this run added to the object's caches (results, unit indexes). */
+void elf_object_save_caches(struct elf_object *o);
 
 /* The GNU build id note of elf in hex ("" when it has none). */
 void elf_build_id_hex(Elf *elf, char *hex, size_t hexlen);

@@ -20,7 +20,6 @@
 #include "symbol/kallsyms.h"
 #include "symbol/ksym_loader.h"
 #include "symbol/process.h"
-#include "symbol/sym_cache.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/vec.h"
@@ -37,11 +36,6 @@
 struct line_run {
 	uint32_t first, n;
 	bool resolved;
-};
-
-struct object_results {
-	struct sym_cache *cache;
-	bool tried;
 };
 
 struct symbolizer {
@@ -70,9 +64,6 @@ struct symbolizer {
 	struct addr_map name_cache; /* (string address, 0 raw | 1 demangled) -> string id */
 	struct line_run *runs;
 	size_t nruns, runs_cap;
-	/* Per object (by id): what its addresses resolved to in earlier runs, and this one's. */
-	struct object_results *results;
-	size_t nresults, results_cap;
 	struct kiln_line *lines;
 	size_t nlines, lines_cap;
 };
@@ -113,13 +104,8 @@ void symbolizer_free(struct symbolizer *s)
 	for (size_t i = 0; i < s->nprocs; i++)
 		process_free(s->procs[i]);
 	free(s->procs);
-	for (size_t i = 0; i < s->nresults; i++) {
-		sym_cache_save(s->results[i].cache);
-		sym_cache_free(s->results[i].cache);
-	}
-	free(s->results);
 	for (size_t i = 0; i < s->nobjs; i++) {
-		dwarf_index_save(s->objs[i]->dwarf_index);
+		elf_object_save_caches(s->objs[i]);
 		elf_object_free(s->objs[i]);
 	}
 	free(s->objs);
@@ -538,36 +524,16 @@ static int frames_in_object(struct elf_object *o, uint64_t vaddr, struct src_fra
 	return nf;
 }
 
-static struct sym_cache *results_cache(struct symbolizer *s, struct elf_object *o)
-{
-	if (VEC_RESERVE(s->results, s->results_cap, o->id))
-		return NULL;
-	if (o->id > s->nresults) {
-		memset(s->results + s->nresults, 0, (o->id - s->nresults) * sizeof(*s->results));
-		s->nresults = o->id;
-	}
-	struct object_results *r = &s->results[o->id - 1];
-	if (!r->tried) {
-		char identity[160];
-		r->tried = true;
-		elf_object_debug_identity(o, identity, sizeof(identity));
-		r->cache = sym_cache_open(o->build_id, identity);
-	}
-	return r->cache;
-}
-
 /* The frames at vaddr from the results cache, or read from the object and stored there. */
-static int object_frames(struct symbolizer *s, struct elf_object *o, uint64_t vaddr,
-			 struct src_frame *out)
+static int object_frames(struct elf_object *o, uint64_t vaddr, struct src_frame *out)
 {
-	struct sym_cache *c = results_cache(s, o);
+	struct sym_cache *c = elf_object_results(o);
 	int n = c ? sym_cache_get(c, vaddr, out, MAX_INLINE) : 0;
 	if (n)
 		return n;
 	n = frames_in_object(o, vaddr, out);
-	if (c)
-		sym_cache_put(c, vaddr, out,
-			      n); /* only a cache: a failure costs time, not results */
+	if (c) /* only a cache: a failure to store costs time, not results */
+		sym_cache_put(c, vaddr, out, n);
 	return n;
 }
 
@@ -578,7 +544,7 @@ static uint32_t resolve_in_object(struct symbolizer *s, struct kiln_profile *p,
 				  struct kiln_line *out, bool *resolved)
 {
 	struct src_frame fr[MAX_INLINE];
-	int nf = object_frames(s, o, vaddr, fr);
+	int nf = object_frames(o, vaddr, fr);
 	for (int i = 0; i + 1 < nf; i++) {
 		const char *name = fr[i].name ? fr[i].name : "[unknown]";
 		out[i] = (struct kiln_line){
