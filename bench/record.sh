@@ -177,7 +177,8 @@ awk -F'|' '
 	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), ratio(mcost[d], mcost[pd]), pct(bps[d], bps[pd])
 	}' "$TMP/rows"
 
-# DWARF unwind tables for every process of this (idle) machine.
-"$KILN" record -q -a --unwind dwarf -d 1 -o "$TMP/idle.folded" 2>"$TMP/idle.err"
+# DWARF unwind tables for every process of this (idle) machine: -a loads a process's tables at
+# its first sample, --unwind-preload all of them up front.
+"$KILN" record -q -a --unwind dwarf --unwind-preload -d 1 -o "$TMP/idle.folded" 2>"$TMP/idle.err"
 echo
 echo "unwind tables for all processes: $(sed -n 's/.*tables \([0-9.]* MiB for [0-9]* objects\).*/\1/p' "$TMP/idle.err"), $(ls /proc | grep -c '^[0-9]') processes"

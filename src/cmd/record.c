@@ -26,6 +26,13 @@ static void usage(FILE *out)
 	    "                    through perf ring buffers\n"
 	    "  --user-only       user stacks only\n"
 	    "  --kernel-only     kernel stacks only\n"
+	    "  --unwind MODE     user stacks: auto (default: dwarf where tables exist, frame\n"
+	    "                    pointers elsewhere), fp, dwarf (CFI tables in BPF) or copy\n"
+	    "                    (stack copies unwound by kiln)\n"
+	    "  --stack-copy BYTES  copy mode: stack bytes per sample (default 8192)\n"
+	    "  --unwind-preload  with -a: build every running process's DWARF tables before\n"
+	    "                    sampling, not at its first sample (whole stacks from the\n"
+	    "                    start, for a longer start-up)\n"
 	    "  --timeline        keep each sample's time (for .json / .perfetto-trace output)\n"
 	    "  -o FILE           output: .folded/.txt (folded stacks), .svg (flame graph),\n"
 	    "                    .pb.gz (pprof); default kiln.folded plus the top functions\n"
@@ -72,7 +79,15 @@ static int parse_mode(const char *s, struct recorder_options *o)
 	return 0;
 }
 
-enum { OPT_MODE = 256, OPT_USER_ONLY, OPT_KERNEL_ONLY, OPT_TIMELINE, OPT_UNWIND, OPT_STACK_COPY };
+enum {
+	OPT_MODE = 256,
+	OPT_USER_ONLY,
+	OPT_KERNEL_ONLY,
+	OPT_TIMELINE,
+	OPT_UNWIND,
+	OPT_STACK_COPY,
+	OPT_UNWIND_PRELOAD
+};
 
 static int parse_unwind(const char *s, struct recorder_options *o)
 {
@@ -158,6 +173,9 @@ static int parse_option(int c, char **argv, struct recorder_options *o)
 		return parse_unwind(optarg, o);
 	case OPT_STACK_COPY:
 		return parse_stack_copy(optarg, o);
+	case OPT_UNWIND_PRELOAD:
+		o->unwind_preload = true;
+		return 0;
 	default:
 		bad_option(argv, c);
 		return -EINVAL;
@@ -174,6 +192,7 @@ static int parse_args(int argc, char **argv, struct recorder_options *o)
 	    {"timeline", no_argument, NULL, OPT_TIMELINE},
 	    {"unwind", required_argument, NULL, OPT_UNWIND},
 	    {"stack-copy", required_argument, NULL, OPT_STACK_COPY},
+	    {"unwind-preload", no_argument, NULL, OPT_UNWIND_PRELOAD},
 	    {"output", required_argument, NULL, 'o'},
 	    {"freq", required_argument, NULL, 'F'},
 	    {"pid", required_argument, NULL, 'p'},

@@ -130,7 +130,8 @@ static int start_unwinder(struct cpuprof *c)
 		struct cpuprof_bpf *k = c->skel;
 		struct unwind_maps_fds fds = {
 		    bpf_map__fd(k->maps.unwind_rows), bpf_map__fd(k->maps.unwind_objs),
-		    bpf_map__fd(k->maps.unwind_procs), bpf_map__fd(k->maps.unwind_stats)};
+		    bpf_map__fd(k->maps.unwind_procs), bpf_map__fd(k->maps.unwind_stats),
+		    bpf_map__fd(k->maps.unwind_wanted)};
 		err = unwind_maps_new(&c->tables, &fds, bpf_map__max_entries(k->maps.unwind_rows));
 	} else if (c->unwind == CPUPROF_UNWIND_COPY) {
 		err = copy_unwinder_new(&c->copies);
@@ -186,6 +187,7 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 		bpf_map__set_max_entries(c->skel->maps.unwind_rows, 1);
 		bpf_map__set_max_entries(c->skel->maps.unwind_objs, 1);
 		bpf_map__set_max_entries(c->skel->maps.unwind_procs, 1);
+		bpf_map__set_max_entries(c->skel->maps.unwind_wanted, 1);
 	}
 	if (!o->filter)
 		bpf_map__set_max_entries(c->skel->maps.targets, 1);
@@ -317,6 +319,11 @@ int cpuprof_add_all_processes(struct cpuprof *c)
 	}
 	closedir(d);
 	return 0;
+}
+
+bool cpuprof_wants_mappings(const struct cpuprof *c, int pid)
+{
+	return !c->tables || unwind_maps_has_pid(c->tables, pid);
 }
 
 void cpuprof_process_changed(struct cpuprof *c, int pid)
@@ -541,6 +548,8 @@ int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 	if (n < 0)
 		return n;
 	purge_sent_stacks(c);
+	if (c->tables)
+		unwind_maps_add_wanted(c->tables, (int)c->skel->rodata->self_tgid);
 	if (c->tables && monotonic_ns() >= c->next_rescan_ns) {
 		/* Mappings no sideband record told of (a dlopen before recording started...). */
 		if (tables_may_be_stale(c))

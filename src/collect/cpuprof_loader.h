@@ -29,14 +29,19 @@ int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
 /* A process to sample (with filter); with DWARF unwinding, tables are loaded for it unless
  * it is a command not yet exec'd (then cpuprof_process_changed once it has). */
 int cpuprof_add_target(struct cpuprof *c, uint32_t tgid, bool load_tables);
-/* -a with DWARF unwinding: tables for every process now running. */
+/* -a with DWARF unwinding: tables for every process now running, before sampling. Without
+ * it, a process's tables load on its first sample (cpuprof_poll), frame pointers until then. */
 int cpuprof_add_all_processes(struct cpuprof *c);
+/* Whether a new mapping of pid's needs cpuprof_process_changed: not while its DWARF tables
+ * are not loaded (they load whole, mappings included, at its first sample). */
+bool cpuprof_wants_mappings(const struct cpuprof *c, int pid);
 /* The process exec'd, mapped code or was born: its tables (or copy-mode view) are stale. */
 void cpuprof_process_changed(struct cpuprof *c, int pid);
 int cpuprof_start(struct cpuprof *c);
 int cpuprof_stop(struct cpuprof *c);
 /* Takes in the new stacks the kernel sent (often, so its ring buffer never fills), and in copy
- * mode unwinds the copied samples into the sink; keeps DWARF tables current. */
+ * mode unwinds the copied samples into the sink; keeps DWARF tables current and loads those
+ * of processes sampled without them. */
 int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink);
 /* Moves what the kernel aggregated so far into the sink; safe while sampling continues. */
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink);

@@ -132,7 +132,7 @@ static int open_bpf(struct session *s)
 		err = cpuprof_add_target(s->bpf, (uint32_t)t->child, false); /* still kiln's code */
 	for (size_t i = 0; !err && i < t->npids; i++)
 		err = cpuprof_add_target(s->bpf, (uint32_t)t->pids[i], true);
-	if (!err && t->system_wide)
+	if (!err && t->system_wide && o->unwind_preload)
 		err = cpuprof_add_all_processes(s->bpf);
 	if (err)
 		kiln_error("cannot set the BPF sampler's targets: %s", strerror(-err));
@@ -150,6 +150,9 @@ static void note_code_change(void *arg, const struct perf_event_header *h)
 	if (!changed || h->size < sizeof(*h) + 8)
 		return;
 	int pid = (int)ids[0];
+	bool mapping = h->type == PERF_RECORD_MMAP2 || h->type == PERF_RECORD_MMAP;
+	if (mapping && !cpuprof_wants_mappings(s->bpf, pid))
+		return;
 	for (size_t i = 0; i < s->nchanged; i++)
 		if (s->changed[i] == pid)
 			return;

@@ -18,11 +18,12 @@
  *     unwind_process_fork(parent_tgid, child_tgid).
  *   - copy mode: unwind_copy_user_stack() into a ring buffer record, unwound in user space by
  *     unwind/unwind_libdw.h (or unwind/unwind_user.h).
- *   - user space: unwind_maps_new() with the four map fds after load, unwind_maps_add_pid()
- *     for each target and on its exec/mmap/fork events, unwind_maps_rescan() every second or
- *     so, unwind_maps_get_stats()/unwind_maps_read_counters() for the summary. Shrink
- *     unwind_rows with bpf_map__set_max_entries() before load when not unwinding with DWARF:
- *     it is preallocated (UNWIND_DEFAULT_ROWS * 16 bytes). */
+ *   - user space: unwind_maps_new() with the map fds after load, unwind_maps_add_pid()
+ *     for each target and on its exec/mmap/fork events, unwind_maps_add_wanted() on each
+ *     poll (processes sampled without tables), unwind_maps_rescan() every second or so,
+ * unwind_maps_get_stats()/unwind_maps_read_counters() for the summary. Shrink unwind_rows with
+ * bpf_map__set_max_entries() before load when not unwinding with DWARF: it is preallocated
+ * (UNWIND_DEFAULT_ROWS * 16 bytes). */
 #ifndef KILN_UNWIND_BPF_H
 #define KILN_UNWIND_BPF_H
 
@@ -58,6 +59,16 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, UNWIND_STAT_NR);
 } unwind_stats SEC(".maps");
+
+/* Processes sampled without tables, for user space to load (tables can be loaded on demand
+ * rather than for every process up front). A full map only delays a request to a later
+ * sample. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, UNWIND_MAX_WANTED);
+} unwind_wanted SEC(".maps");
 
 /* One word per CPU to pass values through memory the verifier does not track (see
  * unwind_launder). */
@@ -319,8 +330,11 @@ static __always_inline int unwind_user_dwarf_stop(struct bpf_perf_event_data *ct
 		w.stop = UNWIND_BPF_NO_REGS;
 	} else {
 		w.exact = unwind_launder(after_syscall ? 0 : 1, 1);
-		if (!bpf_map_lookup_elem(&unwind_procs, &tgid))
+		if (!bpf_map_lookup_elem(&unwind_procs, &tgid)) {
+			__u8 yes = 1;
 			unwind_stat_add(UNWIND_STAT_NO_PROC, 1);
+			bpf_map_update_elem(&unwind_wanted, &tgid, &yes, BPF_NOEXIST);
+		}
 		bpf_loop(UNWIND_MAX_FRAMES, unwind_step, &w, 0);
 	}
 	unwind_stat_add(w.stop < UNWIND_BPF_STOP_NR ? w.stop : UNWIND_BPF_BAD, 1);

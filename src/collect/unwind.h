@@ -15,6 +15,7 @@
 #define UNWIND_ROW_SEARCH_STEPS 25 /* rows per object < 2^24 */
 #define UNWIND_MAX_OBJS 8192
 #define UNWIND_MAX_PROCS 8192
+#define UNWIND_MAX_WANTED 256	       /* processes awaiting tables at once */
 #define UNWIND_DEFAULT_ROWS (3u << 20) /* 48 MiB: 12-byte rows at a 16-byte stride */
 
 /* One executable mapping of a process. obj 0 means no table: frame pointers. */

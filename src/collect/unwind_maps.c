@@ -57,6 +57,7 @@ struct unwind_maps {
 	 * it, not through bpf() at a quarter microsecond each. */
 	bool rows_mappable;
 	struct obj objs[UNWIND_MAX_OBJS];
+	uint32_t objs_end; /* slots from here on were never used: scans stop here */
 	struct alias *aliases;
 	size_t naliases, alias_cap;
 	struct proc *procs;
@@ -109,6 +110,7 @@ int unwind_maps_new(struct unwind_maps **out, const struct unwind_maps_fds *fds,
 		return -ENOMEM;
 	um->fds = *fds;
 	um->capacity = rows_capacity;
+	um->objs_end = 1;
 	um->scratch = calloc(1, sizeof(*um->scratch));
 	um->free = malloc(sizeof(*um->free));
 	if (!um->scratch || !um->free) {
@@ -202,7 +204,7 @@ static void obj_unload(struct unwind_maps *um, uint32_t id)
 static uint32_t lru_victim(struct unwind_maps *um, uint64_t pinned_clock, bool unreferenced_only)
 {
 	uint32_t best = 0;
-	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++) {
+	for (uint32_t id = 1; id < um->objs_end; id++) {
 		const struct obj *o = &um->objs[id];
 		if (!o->used || !o->nrows || o->last_used >= pinned_clock)
 			continue;
@@ -293,9 +295,13 @@ static int alias_add(struct unwind_maps *um, const struct proc_map *pm, uint32_t
 /* A free object slot, reclaiming an unreferenced one when all are taken. 0 when none. */
 static uint32_t obj_slot(struct unwind_maps *um)
 {
-	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++)
-		if (!um->objs[id].used)
+	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++) {
+		if (!um->objs[id].used) {
+			if (id >= um->objs_end)
+				um->objs_end = id + 1;
 			return id;
+		}
+	}
 	uint32_t victim = 0;
 	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++)
 		if (!um->objs[id].refs &&
@@ -317,7 +323,7 @@ static uint32_t obj_by_build_id(const struct unwind_maps *um, const struct cfi_t
 {
 	if (!t->build_id_len)
 		return 0;
-	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++) {
+	for (uint32_t id = 1; id < um->objs_end; id++) {
 		const struct obj *o = &um->objs[id];
 		if (o->used && o->build_id_len == t->build_id_len &&
 		    memcmp(o->build_id, t->build_id, t->build_id_len) == 0)
@@ -398,12 +404,19 @@ static uint32_t object_for(struct unwind_maps *um, int pid, const struct proc_ma
 
 /* --- Processes ------------------------------------------------------------------------------ */
 
+/* pid's slot in procs, or nprocs when it has none. */
+static size_t proc_index(const struct unwind_maps *um, int pid)
+{
+	size_t i = 0;
+	while (i < um->nprocs && um->procs[i].pid != pid)
+		i++;
+	return i;
+}
+
 static struct proc *proc_find(struct unwind_maps *um, int pid)
 {
-	for (size_t i = 0; i < um->nprocs; i++)
-		if (um->procs[i].pid == pid)
-			return &um->procs[i];
-	return NULL;
+	size_t i = proc_index(um, pid);
+	return i < um->nprocs ? &um->procs[i] : NULL;
 }
 
 static void proc_set_objs(struct unwind_maps *um, struct proc *p, uint32_t *objs, size_t n)
@@ -517,6 +530,40 @@ int unwind_maps_add_pid(struct unwind_maps *um, int pid)
 	return 0;
 }
 
+bool unwind_maps_has_pid(const struct unwind_maps *um, int pid)
+{
+	return proc_index(um, pid) < um->nprocs;
+}
+
+int unwind_maps_add_wanted(struct unwind_maps *um, int skip_pid)
+{
+	if (um->fds.wanted < 0)
+		return 0;
+	int loaded = 0;
+	__u32 key;
+	/* Deleting each key before loading it: a request made meanwhile is a new one. */
+	while (!bpf_map_get_next_key(um->fds.wanted, NULL, &key)) {
+		if (bpf_map_delete_elem(um->fds.wanted, &key))
+			return -errno;
+		/* Asked before the tables (of an exec, say) were loaded this poll. */
+		bool loaded_since = unwind_maps_has_pid(um, (int)key) &&
+				    !bpf_map_lookup_elem(um->fds.procs, &key, um->scratch);
+		if ((int)key == skip_pid || loaded_since)
+			continue;
+		int err = unwind_maps_add_pid(um, (int)key);
+		kiln_debug("unwind tables of %u, sampled without them: %s", key,
+			   err ? strerror(-err) : "loaded");
+		if (!err) {
+			loaded++;
+		} else if (err != -ESRCH) {
+			/* Unreadable maps: an empty entry stops the requests; frame pointers. */
+			memset(um->scratch, 0, sizeof(*um->scratch));
+			bpf_map_update_elem(um->fds.procs, &key, um->scratch, BPF_NOEXIST);
+		}
+	}
+	return loaded;
+}
+
 int unwind_maps_rescan(struct unwind_maps *um)
 {
 	for (size_t i = 0; i < um->nprocs;) {
@@ -532,7 +579,7 @@ void unwind_maps_get_stats(const struct unwind_maps *um, struct unwind_maps_stat
 {
 	memset(st, 0, sizeof(*st));
 	st->processes = (uint32_t)um->nprocs;
-	for (uint32_t id = 1; id < UNWIND_MAX_OBJS; id++) {
+	for (uint32_t id = 1; id < um->objs_end; id++) {
 		st->objects += um->objs[id].nrows ? 1 : 0;
 		st->objects_no_cfi += um->objs[id].no_cfi ? 1 : 0;
 	}

@@ -7,15 +7,16 @@
 #ifndef KILN_UNWIND_MAPS_H
 #define KILN_UNWIND_MAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "collect/unwind.h"
 
 /* File descriptors of the maps the BPF object defines (bpf_map__fd of unwind_rows,
- * unwind_objs, unwind_procs, unwind_stats). */
+ * unwind_objs, unwind_procs, unwind_stats, unwind_wanted; wanted -1 when not used). */
 struct unwind_maps_fds {
-	int rows, objs, procs, stats;
+	int rows, objs, procs, stats, wanted;
 };
 
 struct unwind_maps_stats {
@@ -38,6 +39,11 @@ void unwind_maps_free(struct unwind_maps *um);
  * periodic rescan. 0 or -errno (-ESRCH: process gone, its entry is removed). */
 int unwind_maps_add_pid(struct unwind_maps *um, int pid);
 void unwind_maps_remove_pid(struct unwind_maps *um, int pid);
+/* Whether pid's tables were loaded (and it has not gone since). */
+bool unwind_maps_has_pid(const struct unwind_maps *um, int pid);
+/* Loads the processes the BPF side asked for (sampled without tables), except skip_pid.
+ * Returns how many it loaded, or -errno. */
+int unwind_maps_add_wanted(struct unwind_maps *um, int skip_pid);
 /* Rescans every known process; drops those that exited. Returns how many are still known. */
 int unwind_maps_rescan(struct unwind_maps *um);
 void unwind_maps_get_stats(const struct unwind_maps *um, struct unwind_maps_stats *st);

@@ -9,6 +9,8 @@
 #  - kiln's dwarf and copy modes, recorded one after the other, agree the same way on >= 98%
 #    (two recordings differ in their rarest stacks; the per-sample check, the same samples
 #    unwound both ways, is test_unwind_dwarf.sh's: >= 99%);
+#  - -a on a process already running, its tables loaded at its first sample (>= 97% reach
+#    main) or up front with --unwind-preload (>= 99%);
 #  - frame pointers alone lose main in most samples: the test can tell.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -78,6 +80,23 @@ for w in recurse qsort_cb sighandler dlopen cxx; do
 	check "$w: >= 98% of perf's weight has kiln's stacks" test "$pk" -ge 98
 	check "$w: dwarf and copy recordings agree on >= 98% of the weight" test "$dc" -ge 98 -a "$cd_" -ge 98
 done
+
+# System-wide, a process running before kiln gets its tables at its first sample (frame
+# pointers until the next poll), or before sampling starts with --unwind-preload.
+"$NOFP/recurse" 300 & pid=$!
+sleep 0.3
+for how in lazy preload; do
+	opt=(); [ "$how" = preload ] && opt=(--unwind-preload)
+	"$KILN" record -a --unwind dwarf "${opt[@]}" --user-only -F 499 -q -d 2 -o "$TMP/a-$how.pb.gz" 2>/dev/null
+	"$KILN" convert --comm "$TMP/a-$how.pb.gz" -o "$TMP/a-$how.all.folded" >/dev/null
+	grep '^recurse;' "$TMP/a-$how.all.folded" >"$TMP/a-$how.folded" || true
+	m=$(reach_main "$TMP/a-$how.folded")
+	echo "-a ($how tables): $m% of the running recurse's $(folded_total "$TMP/a-$how.folded") samples reach main"
+	# Lazily, the samples before the first poll (10 ms) and the load keep frame pointers.
+	want=99; [ "$how" = lazy ] && want=97
+	check "-a ($how tables): >= $want% of a running process's samples reach main" test "$m" -ge "$want"
+done
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 
 # The check can fail: frame pointers alone do not reach main through these binaries.
 "$KILN" record --unwind fp --user-only -F 499 -q -o "$TMP/fp.pb.gz" -- "$NOFP/recurse" 2 2>/dev/null

@@ -144,6 +144,7 @@ static int cmd_record(int pid, double seconds, uint64_t freq, uint32_t copy, boo
 	    .objs = bpf_map__fd(skel->maps.unwind_objs),
 	    .procs = bpf_map__fd(skel->maps.unwind_procs),
 	    .stats = bpf_map__fd(skel->maps.unwind_stats),
+	    .wanted = bpf_map__fd(skel->maps.unwind_wanted),
 	};
 	struct unwind_maps *um;
 	double t0 = now();
@@ -530,6 +531,7 @@ static int cmd_sizes(void)
 	    .procs = bpf_map_create(BPF_MAP_TYPE_HASH, "sz_procs", 4, sizeof(struct unwind_proc),
 				    UNWIND_MAX_PROCS, &noprealloc),
 	    .stats = -1,
+	    .wanted = -1,
 	};
 	struct unwind_maps *um;
 	if (fds.rows < 0 || fds.objs < 0 || fds.procs < 0 ||

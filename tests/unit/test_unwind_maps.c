@@ -37,7 +37,9 @@ static int make_maps(struct fixture *f, uint32_t capacity)
 				      64, &noprealloc);
 	f->fds.stats =
 	    bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_stats", 4, 8, UNWIND_STAT_NR, NULL);
-	if (f->fds.rows < 0 || f->fds.objs < 0 || f->fds.procs < 0 || f->fds.stats < 0)
+	f->fds.wanted = bpf_map_create(BPF_MAP_TYPE_HASH, "t_wanted", 4, 1, 16, NULL);
+	if (f->fds.rows < 0 || f->fds.objs < 0 || f->fds.procs < 0 || f->fds.stats < 0 ||
+	    f->fds.wanted < 0)
 		return -1;
 	return unwind_maps_new(&f->um, &f->fds, capacity);
 }
@@ -49,6 +51,7 @@ static void close_maps(struct fixture *f)
 	close(f->fds.objs);
 	close(f->fds.procs);
 	close(f->fds.stats);
+	close(f->fds.wanted);
 }
 
 static void setup_or_skip(struct fixture *f, uint32_t capacity)
@@ -110,6 +113,50 @@ static void own_tables_land_in_the_rows(void **state)
 		      (unsigned long long)st.rows_used, (unsigned long long)st.table_bytes);
 	assert_true(st.objects >= 3); /* this test, libc, ld.so at least */
 	assert_int_equal(st.evictions, 0);
+	close_maps(&f);
+}
+
+static void want(struct fixture *f, int pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 yes = 1;
+	assert_int_equal(bpf_map_update_elem(f->fds.wanted, &key, &yes, BPF_NOEXIST), 0);
+}
+
+/* What the BPF side asks for is loaded once, except the process told to skip (kiln itself)
+ * and processes already gone; the requests are used up. */
+static void wanted_processes_load_on_request(void **state)
+{
+	(void)state;
+	struct fixture f;
+	setup_or_skip(&f, 1u << 20);
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(child > 0);
+	pid_t gone = fork();
+	if (gone == 0)
+		_exit(0);
+	assert_true(gone > 0);
+	waitpid(gone, NULL, 0);
+
+	want(&f, child);
+	want(&f, gone);
+	want(&f, getpid());
+	assert_false(unwind_maps_has_pid(f.um, child));
+	assert_int_equal(unwind_maps_add_wanted(f.um, getpid()), 1);
+	assert_true(unwind_maps_has_pid(f.um, child));
+	assert_false(unwind_maps_has_pid(f.um, getpid()));
+	assert_false(unwind_maps_has_pid(f.um, gone));
+	assert_int_not_equal(mapping_of(&f, child, (uint64_t)(uintptr_t)qsort).obj, 0);
+	__u32 key;
+	assert_int_not_equal(bpf_map_get_next_key(f.fds.wanted, NULL, &key), 0);
+	assert_int_equal(unwind_maps_add_wanted(f.um, getpid()), 0);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	close_maps(&f);
 }
 
@@ -188,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(own_tables_land_in_the_rows),
 	    cmocka_unit_test(processes_share_objects),
+	    cmocka_unit_test(wanted_processes_load_on_request),
 	    cmocka_unit_test(small_row_array_evicts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
