@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbol/debug_cache.h"
 #include "unwind/cfi_table.h"
+#include "util/hash.h"
 #include "util/vec.h"
 
 #define REG_RBP 6
@@ -600,6 +602,7 @@ int cfi_table_from_fd(int fd, struct cfi_table **out)
 /* A table kept in the cache: this header, then nrows rows. The magic names the row format;
  * change it whenever what a row means changes, and old files are rebuilt. */
 #define CACHE_MAGIC "kilncfi1"
+#define CONTENT_ID_LEN 16 /* two 64-bit hashes */
 
 struct cache_header {
 	char magic[8];
@@ -609,25 +612,37 @@ struct cache_header {
 	struct cfi_table_stats stats;
 };
 
+/* The cached rows are used where they lie in the file's mapping: reading them into fresh
+ * memory costs several times more (a page fault per page, where the page cache is mapped
+ * several pages at a time). */
+_Static_assert(sizeof(struct cache_header) % _Alignof(struct cfi_row) == 0,
+	       "rows are used where they lie in the cache file");
+
 static int read_cached(int fd, const void *id, size_t id_len, struct cfi_table **out)
 {
-	struct cache_header h;
 	struct stat st;
-	if (fstat(fd, &st) || read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
-	    memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.row_size != sizeof(struct cfi_row) ||
-	    h.build_id_len != id_len || memcmp(h.build_id, id, id_len) || !h.nrows ||
-	    (uint64_t)st.st_size != sizeof(h) + (uint64_t)h.nrows * sizeof(struct cfi_row))
+	if (fstat(fd, &st) || (uint64_t)st.st_size < sizeof(struct cache_header))
 		return -EINVAL;
+	size_t len = (size_t)st.st_size;
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	struct cache_header h;
+	memcpy(&h, map, sizeof(h));
+	if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) || h.row_size != sizeof(struct cfi_row) ||
+	    h.build_id_len != id_len || memcmp(h.build_id, id, id_len) || !h.nrows ||
+	    (uint64_t)len != sizeof(h) + (uint64_t)h.nrows * sizeof(struct cfi_row)) {
+		munmap(map, len);
+		return -EINVAL;
+	}
 	struct cfi_table *t = calloc(1, sizeof(*t));
-	size_t bytes = (size_t)h.nrows * sizeof(struct cfi_row);
-	if (!t || !(t->rows = malloc(bytes))) {
-		cfi_table_free(t);
+	if (!t) {
+		munmap(map, len);
 		return -ENOMEM;
 	}
-	if (read(fd, t->rows, bytes) != (ssize_t)bytes) {
-		cfi_table_free(t);
-		return -EINVAL;
-	}
+	t->mapping = map;
+	t->mapping_len = len;
+	t->rows = (struct cfi_row *)((char *)map + sizeof(h));
 	t->nrows = h.nrows;
 	t->stats = h.stats;
 	memcpy(t->build_id, id, id_len);
@@ -651,13 +666,47 @@ static int write_cached(FILE *f, void *arg)
 	return 0;
 }
 
+/* An object without a GNU build ID (Go binaries, copies stripped of their notes) is known by
+ * a hash of its section headers and call frame sections instead, so that its table is cached
+ * too. Returns the id's length, 0 when the sections cannot be read. */
+static size_t content_id(Elf *elf, uint8_t id[CONTENT_ID_LEN])
+{
+	const uint64_t mix = 0x9e3779b97f4a7c15ULL;
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	uint64_t headers = 0, frames = 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return 0;
+		headers = hash_bytes(&sh, sizeof(sh)) ^ headers * mix;
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || sh.sh_type == SHT_NOBITS ||
+		    (strcmp(name, ".eh_frame") && strcmp(name, ".debug_frame")))
+			continue;
+		Elf_Data *d = elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf)
+			return 0;
+		frames = hash_bytes(d->d_buf, d->d_size) ^ frames * mix;
+	}
+	memcpy(id, &headers, sizeof(headers));
+	memcpy(id + sizeof(headers), &frames, sizeof(frames));
+	return CONTENT_ID_LEN;
+}
+
 int cfi_table_from_fd_cached(int fd, struct cfi_table **out)
 {
 	Elf *elf = open_elf(fd);
 	if (!elf)
 		return -ENOEXEC;
 	const void *id;
+	uint8_t content[CONTENT_ID_LEN];
 	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+	if (len <= 0) {
+		len = (ssize_t)content_id(elf, content);
+		id = content;
+	}
 	char hex[2 * CFI_BUILD_ID_MAX + 1] = "", path[PATH_MAX];
 	for (ssize_t i = 0; len > 0 && len <= CFI_BUILD_ID_MAX && i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)id)[i]);
@@ -667,6 +716,10 @@ int cfi_table_from_fd_cached(int fd, struct cfi_table **out)
 		close(cached);
 	if (err) {
 		err = build(elf, out);
+		if (!err && id == content) { /* the table's identity, for sharing it */
+			memcpy((*out)->build_id, content, (size_t)len);
+			(*out)->build_id_len = (uint32_t)len;
+		}
 		if (!err && *hex)
 			debug_cache_store_kind(hex, ".cfi",
 					       (long long)(sizeof(struct cache_header) +
@@ -702,7 +755,10 @@ void cfi_table_free(struct cfi_table *t)
 {
 	if (!t)
 		return;
-	free(t->rows);
+	if (t->mapping)
+		munmap(t->mapping, t->mapping_len);
+	else
+		free(t->rows);
 	free(t);
 }
 

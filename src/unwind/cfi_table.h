@@ -25,9 +25,11 @@ struct cfi_table_stats {
 struct cfi_table {
 	uint8_t build_id[CFI_BUILD_ID_MAX];
 	uint32_t build_id_len; /* 0 when the object has none */
-	struct cfi_row *rows;
+	struct cfi_row *rows;  /* read-only when the table came from the cache */
 	uint32_t nrows;
 	struct cfi_table_stats stats;
+	void *mapping; /* the cache file the rows lie in, or NULL (rows malloc'd) */
+	size_t mapping_len;
 };
 
 /* Build the table of the ELF file at path (or open fd, which stays open). 0 or -errno:

@@ -339,6 +339,64 @@ static void cached_tables_match_built(void **state)
 	free(saved);
 }
 
+/* A copy of src without its GNU build ID note, at dst. */
+static void strip_build_id(const char *src, const char *dst)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "objcopy --remove-section .note.gnu.build-id '%s' '%s'", src,
+		 dst);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Objects without a build ID are cached by their content: read back the second time (from
+ * the file's mapping), the same rows as built, and other content gets another identity. */
+static void objects_without_build_id_are_cached(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kiln-cfi-noid-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *outer = getenv("KILN_CACHE_DIR");
+	char *saved = outer ? strdup(outer) : NULL;
+	setenv("KILN_CACHE_DIR", dir, 1);
+	char self[512], other[512];
+	snprintf(self, sizeof(self), "%s/self", dir);
+	snprintf(other, sizeof(other), "%s/true", dir);
+	strip_build_id("/proc/self/exe", self);
+	strip_build_id("/usr/bin/true", other);
+
+	struct cfi_table *built;
+	assert_int_equal(cfi_table_from_path(self, &built), 0);
+	assert_int_equal(built->build_id_len, 0);
+	struct cfi_table *first = table_through_cache(self);
+	struct cfi_table *second = table_through_cache(self);
+	assert_int_equal(first->build_id_len, 16);
+	assert_null(first->mapping);	  /* built */
+	assert_non_null(second->mapping); /* read back */
+	assert_same_table(first, second);
+	assert_int_equal(built->nrows, second->nrows);
+	assert_memory_equal(built->rows, second->rows, built->nrows * sizeof(*built->rows));
+	struct cfi_table *t = table_through_cache(other);
+	assert_int_equal(t->build_id_len, 16);
+	assert_memory_not_equal(t->build_id, first->build_id, 16);
+	char hex[2 * CFI_BUILD_ID_MAX + 1], file[600];
+	cfi_table_build_id_hex(first, hex, sizeof(hex));
+	snprintf(file, sizeof(file), "%s/%s.cfi", dir, hex);
+	assert_int_equal(access(file, F_OK), 0);
+
+	cfi_table_free(t);
+	cfi_table_free(first);
+	cfi_table_free(second);
+	cfi_table_free(built);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	if (saved)
+		setenv("KILN_CACHE_DIR", saved, 1);
+	else
+		unsetenv("KILN_CACHE_DIR");
+	free(saved);
+}
+
 static void bad_input(void **state)
 {
 	(void)state;
@@ -360,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(debug_frame_fills_eh_frame_gaps),
 	    cmocka_unit_test(corrupt_objects_do_not_crash),
 	    cmocka_unit_test(cached_tables_match_built),
+	    cmocka_unit_test(objects_without_build_id_are_cached),
 	    cmocka_unit_test(bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
