@@ -82,6 +82,14 @@ struct {
 	__uint(max_entries, 1);
 } copy_scratch SEC(".maps");
 
+/* A kernel stack's packed form (CPUPROF_REC_KSTACK32), built beside it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cpuprof_kstack32);
+	__uint(max_entries, 1);
+} kscratch SEC(".maps");
+
 /* Scratch space for one stack: too big for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -97,15 +105,24 @@ static __always_inline void stat_inc(__u32 which)
 		(*v)++;
 }
 
-static __always_inline __u64 hash_stack(const struct cpuprof_stack *st, __u32 depth, __u64 seed)
+/* Also ANDs every address into *common (its high half then says whether all are kernel
+ * addresses) and, when low is not NULL, writes their low halves there: packing in the same
+ * loop keeps the verifier from walking a second loop once per depth the first can end at. */
+static __always_inline __u64 hash_stack(const struct cpuprof_stack *st, __u32 depth, __u64 seed,
+					__u32 *low, __u64 *common)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ seed;
+	__u64 h = 0xcbf29ce484222325ULL ^ seed, all = ~0ULL;
 	for (__u32 i = 0; i < CPUPROF_MAX_DEPTH; i++) {
 		if (i >= depth)
 			break;
-		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+		__u64 ip = st->ips[i];
+		h = (h ^ ip) * 0x100000001b3ULL;
 		h ^= h >> 29;
+		all &= ip;
+		if (low)
+			low[i] = (__u32)ip;
 	}
+	*common = all;
 	return h ? h : 1;
 }
 
@@ -116,6 +133,9 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	__u32 zero = 0;
 	struct cpuprof_stack *st = bpf_map_lookup_elem(&scratch, &zero);
 	if (!st)
+		return 0;
+	struct cpuprof_kstack32 *packed = NULL;
+	if (!(flags & BPF_F_USER_STACK) && !(packed = bpf_map_lookup_elem(&kscratch, &zero)))
 		return 0;
 	long bytes;
 	if ((flags & BPF_F_USER_STACK) && unwind_mode == CPUPROF_UNWIND_DWARF) {
@@ -132,7 +152,8 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	if (bytes > (long)sizeof(st->ips))
 		return 0;
 	__u32 depth = (__u32)bytes / sizeof(__u64);
-	__u64 h = hash_stack(st, depth, flags);
+	__u64 common;
+	__u64 h = hash_stack(st, depth, flags, packed ? packed->ips : NULL, &common);
 	__u8 yes = 1;
 	long err = bpf_map_update_elem(&stacks_seen, &h, &yes, BPF_NOEXIST);
 	if (err == -17 /* EEXIST: user space has it, or is about to */)
@@ -144,7 +165,16 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	st->hash = h;
 	st->depth = depth;
 	st->type = CPUPROF_REC_STACK;
-	if (bpf_ringbuf_output(&new_stacks, st, CPUPROF_STACK_HEADER + (__u64)bytes, 0)) {
+	void *record = st;
+	__u64 size = CPUPROF_STACK_HEADER + (__u64)bytes;
+	if (packed && (common & CPUPROF_KERNEL_HIGH) == CPUPROF_KERNEL_HIGH) {
+		packed->hash = h;
+		packed->depth = depth;
+		packed->type = CPUPROF_REC_KSTACK32;
+		record = packed;
+		size = CPUPROF_STACK_HEADER + (__u64)bytes / 2;
+	}
+	if (bpf_ringbuf_output(&new_stacks, record, size, 0)) {
 		bpf_map_delete_elem(&stacks_seen, &h); /* so the next sample sends it again */
 		stat_inc(CPUPROF_STAT_STACKS_LOST);
 		return 0;

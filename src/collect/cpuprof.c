@@ -408,8 +408,10 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	c->ring_records++;
 	if (size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_COPY)
 		return c->copies ? on_copy(c, data, size) : 0;
+	bool packed = size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_KSTACK32;
+	size_t frame_bytes = packed ? sizeof(uint32_t) : sizeof(uint64_t);
 	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
-	    size < CPUPROF_STACK_HEADER + st->depth * sizeof(uint64_t))
+	    size < CPUPROF_STACK_HEADER + st->depth * frame_bytes)
 		return 0; /* never from kiln's program: ignore rather than trust */
 	bool added;
 	uint32_t id = intern_get(&c->stack_ids, &st->hash, sizeof(st->hash), &added);
@@ -424,7 +426,11 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	if (VEC_RESERVE(c->stacks, cap, id) || VEC_RESERVE(c->ips, c->ips_cap, c->nips + st->depth))
 		return -ENOMEM;
 	c->stacks_cap = cap;
-	memcpy(c->ips + c->nips, st->ips, st->depth * sizeof(uint64_t));
+	if (packed)
+		for (uint32_t i = 0; i < st->depth; i++)
+			c->ips[c->nips + i] = CPUPROF_KERNEL_HIGH | ((const uint32_t *)st->ips)[i];
+	else
+		memcpy(c->ips + c->nips, st->ips, st->depth * sizeof(uint64_t));
 	c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, st->depth};
 	c->nips += st->depth;
 	return 0;

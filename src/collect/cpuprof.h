@@ -23,6 +23,8 @@ enum cpuprof_unwind {
 enum cpuprof_record {
 	CPUPROF_REC_STACK = 0,
 	CPUPROF_REC_COPY = 1,
+	CPUPROF_REC_KSTACK32 = 2, /* a kernel stack as the low 32 bits of each address (the
+				     high 32 are all ones): half the bytes */
 };
 
 /* Stacks are known by a 64-bit hash of their addresses (0 = no stack). A stack-trace map
@@ -36,7 +38,16 @@ struct cpuprof_stack {
 	__u64 ips[CPUPROF_MAX_DEPTH]; /* the first depth entries are sent */
 };
 
-#define CPUPROF_STACK_HEADER 16 /* hash, depth, type */
+/* A kernel stack as the low half of each address: the high halves are all ones. */
+struct cpuprof_kstack32 {
+	__u64 hash;
+	__u32 depth;
+	__u32 type; /* CPUPROF_REC_KSTACK32 */
+	__u32 ips[CPUPROF_MAX_DEPTH];
+};
+
+#define CPUPROF_STACK_HEADER 16			  /* hash, depth, type: the same in both */
+#define CPUPROF_KERNEL_HIGH 0xffffffff00000000ULL /* the high half of every kernel address */
 
 /* Copy mode: one sample, sent whole (only copy.size bytes of the stack follow the header). */
 struct cpuprof_copy {
