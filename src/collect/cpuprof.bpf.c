@@ -24,6 +24,8 @@ const volatile __u32 copy_bytes = 8192; /* copy mode: stack bytes per sample */
 /* kiln's own process: its samples are counted without stacks, so its cost shows in the profile
  * without its symbolizing of stacks making new stacks to symbolize. */
 const volatile __u32 self_tgid = 0;
+/* Frame-pointer user stacks through bpf_get_stack: for verifiers that refuse kiln's walker. */
+const volatile bool user_stack_helper = false;
 
 /* Which counts map the program writes to; flipped by user space. */
 __u32 active = 0;
@@ -138,7 +140,7 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 	if (!(flags & BPF_F_USER_STACK) && !(packed = bpf_map_lookup_elem(&kscratch, &zero)))
 		return 0;
 	long bytes;
-	if ((flags & BPF_F_USER_STACK) && unwind_mode == CPUPROF_UNWIND_DWARF) {
+	if ((flags & BPF_F_USER_STACK) && !user_stack_helper) { /* tables, or frame pointers */
 		__u32 stop;
 		bytes = unwind_get_user_stack(ctx, st->ips, sizeof(st->ips), &stop);
 	} else {

@@ -72,6 +72,7 @@ struct cpuprof {
 	uint64_t *values;
 
 	enum cpuprof_unwind unwind;
+	bool user_stack_helper;	    /* frame pointers through bpf_get_stack: no bpf_loop here */
 	struct unwind_maps *tables; /* dwarf */
 	uint64_t next_rescan_ns;
 	uint64_t misses_at_rescan;    /* UNWIND_STAT_MAP_MISS when the tables were last rescanned */
@@ -174,6 +175,8 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	c->skel->rodata->want_kernel = o->kernel;
 	c->skel->rodata->want_user = o->user;
 	c->skel->rodata->unwind_mode = c->unwind;
+	c->skel->rodata->unwind_no_tables = c->unwind != CPUPROF_UNWIND_DWARF;
+	c->skel->rodata->user_stack_helper = c->user_stack_helper;
 	c->skel->rodata->copy_bytes = o->copy_bytes;
 	c->skel->rodata->self_tgid = (__u32)getpid();
 	bool dwarf = c->unwind == CPUPROF_UNWIND_DWARF;
@@ -213,9 +216,32 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	return start_unwinder(c);
 }
 
+static void unload(struct cpuprof *c)
+{
+	ring_buffer__free(c->new_stacks);
+	c->new_stacks = NULL;
+	cpuprof_bpf__destroy(c->skel);
+	c->skel = NULL;
+}
+
+/* Frame pointers: kiln's own walker (bpf_loop) where the verifier takes it, being cheaper per
+ * sample, else the kernel's bpf_get_stack. */
+static int load_frame_pointers(struct cpuprof *c, const struct cpuprof_options *o)
+{
+	c->unwind = CPUPROF_UNWIND_FP;
+	c->user_stack_helper = false;
+	if (!load_once(c, o, true))
+		return 0;
+	unload(c);
+	c->user_stack_helper = true;
+	return load_once(c, o, false);
+}
+
 static int load_program(struct cpuprof *c, const struct cpuprof_options *o)
 {
 	kiln_libbpf_quiet();
+	if (c->unwind == CPUPROF_UNWIND_FP)
+		return load_frame_pointers(c, o);
 	bool fallback = o->unwind_fallback && c->unwind == CPUPROF_UNWIND_DWARF;
 	int err = load_once(c, o, fallback);
 	if (!err || !fallback)
@@ -225,12 +251,8 @@ static int load_program(struct cpuprof *c, const struct cpuprof_options *o)
 	kiln_warn("DWARF unwinding is not available here (%s); user stacks follow frame "
 		  "pointers",
 		  strerror(-err));
-	ring_buffer__free(c->new_stacks);
-	c->new_stacks = NULL;
-	cpuprof_bpf__destroy(c->skel);
-	c->skel = NULL;
-	c->unwind = CPUPROF_UNWIND_FP;
-	return load_once(c, o, false);
+	unload(c);
+	return load_frame_pointers(c, o);
 }
 
 static uint32_t pow2_within(uint64_t want, uint32_t lo, uint32_t hi)

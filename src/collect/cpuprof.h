@@ -13,7 +13,7 @@
 
 /* How user stacks are walked (rodata unwind_mode). */
 enum cpuprof_unwind {
-	CPUPROF_UNWIND_FP,    /* frame pointers, bpf_get_stack */
+	CPUPROF_UNWIND_FP,    /* frame pointers (collect/unwind.bpf.h without tables) */
 	CPUPROF_UNWIND_DWARF, /* CFI tables in maps (collect/unwind.bpf.h), frame pointers where
 				 none */
 	CPUPROF_UNWIND_COPY, /* registers and stack bytes to user space, unwound there with libdw */
