@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "unwind/cfi_table.h"
+#include "test_cache_dir.h"
 #include "unwind/unwind_user.h"
 
 /* The libc this process runs, found through a libc function's mapping. */
@@ -303,12 +304,9 @@ static void assert_same_table(const struct cfi_table *a, const struct cfi_table 
 static void cached_tables_match_built(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/kiln-cfi-cache-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	/* The run's cache (tests/run.sh sets one) is put back afterwards. */
-	const char *outer = getenv("KILN_CACHE_DIR");
-	char *saved = outer ? strdup(outer) : NULL;
-	setenv("KILN_CACHE_DIR", dir, 1);
+	struct test_cache_dir cache;
+	assert_int_equal(test_cache_dir_enter(&cache, "cfi-cache"), 0);
+	const char *dir = cache.path;
 	struct cfi_table *built;
 	assert_int_equal(cfi_table_from_path(libc_path(), &built), 0);
 	char hex[2 * CFI_BUILD_ID_MAX + 1], file[512];
@@ -330,13 +328,7 @@ static void cached_tables_match_built(void **state)
 		cfi_table_free(t);
 	}
 	cfi_table_free(built);
-	unlink(file);
-	rmdir(dir);
-	if (saved)
-		setenv("KILN_CACHE_DIR", saved, 1);
-	else
-		unsetenv("KILN_CACHE_DIR");
-	free(saved);
+	assert_int_equal(test_cache_dir_leave(&cache), 0);
 }
 
 /* A copy of src without its GNU build ID note, at dst. */
@@ -353,11 +345,9 @@ static void strip_build_id(const char *src, const char *dst)
 static void objects_without_build_id_are_cached(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/kiln-cfi-noid-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	const char *outer = getenv("KILN_CACHE_DIR");
-	char *saved = outer ? strdup(outer) : NULL;
-	setenv("KILN_CACHE_DIR", dir, 1);
+	struct test_cache_dir cache;
+	assert_int_equal(test_cache_dir_enter(&cache, "cfi-noid"), 0);
+	const char *dir = cache.path;
 	char self[512], other[512];
 	snprintf(self, sizeof(self), "%s/self", dir);
 	snprintf(other, sizeof(other), "%s/true", dir);
@@ -387,14 +377,7 @@ static void objects_without_build_id_are_cached(void **state)
 	cfi_table_free(first);
 	cfi_table_free(second);
 	cfi_table_free(built);
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	if (saved)
-		setenv("KILN_CACHE_DIR", saved, 1);
-	else
-		unsetenv("KILN_CACHE_DIR");
-	free(saved);
+	assert_int_equal(test_cache_dir_leave(&cache), 0);
 }
 
 static void bad_input(void **state)

@@ -20,32 +20,21 @@
 #include "symbol/sym_cache.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
+#include "test_cache_dir.h"
 
-static char cache_dir[] = "/tmp/kiln-sym-cache.XXXXXX";
-static char *outer_cache_dir; /* tests/run.sh's, put back at the end */
+static struct test_cache_dir cache;
+static const char *cache_dir = cache.path;
 
 static int make_cache_dir(void **state)
 {
 	(void)state;
-	if (!mkdtemp(cache_dir))
-		return -1;
-	const char *outer = getenv("KILN_CACHE_DIR");
-	outer_cache_dir = outer ? strdup(outer) : NULL;
-	setenv("KILN_CACHE_DIR", cache_dir, 1);
-	return 0;
+	return test_cache_dir_enter(&cache, "sym-cache");
 }
 
 static int remove_cache_dir(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", cache_dir);
-	if (outer_cache_dir)
-		setenv("KILN_CACHE_DIR", outer_cache_dir, 1);
-	else
-		unsetenv("KILN_CACHE_DIR");
-	free(outer_cache_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_cache_dir_leave(&cache);
 }
 
 static const char *BUILD_ID = "0123456789abcdef0123456789abcdef01234567";

@@ -29,6 +29,7 @@
 #include "symbol/ksym_loader.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
+#include "test_cache_dir.h"
 
 /* Functions whose addresses the tests resolve; noinline keeps them real, distinct functions. */
 __attribute__((noinline)) int kiln_symtest_alpha(int x)
@@ -1106,12 +1107,9 @@ static void decompressed_debug_copy_resolves_alike(void **state)
 		print_message("SKIP: libc has no compressed debug file here (libc6-dbg)\n");
 		skip();
 	}
-	char dir[] = "/tmp/kiln-debug-cache.XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	/* The run's cache (tests/run.sh sets one) is put back afterwards. */
-	const char *outer = getenv("KILN_CACHE_DIR");
-	char *saved = outer ? strdup(outer) : NULL;
-	setenv("KILN_CACHE_DIR", dir, 1);
+	struct test_cache_dir cache;
+	assert_int_equal(test_cache_dir_enter(&cache, "debug-cache"), 0);
+	const char *dir = cache.path;
 	/* libc's own qsort_r: under ASan the plain name is the sanitizer's interceptor. */
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	void *sort = libc ? dlsym(libc, "qsort_r") : NULL;
@@ -1131,13 +1129,7 @@ static void decompressed_debug_copy_resolves_alike(void **state)
 	    stored && system(cmd) == 0 ? describe_libc_range(start, 2048, &inlined_again) : NULL;
 	snprintf(cmd, sizeof(cmd), "! grep -l damaged %s/*.debug", dir);
 	bool replaced = system(cmd) == 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	if (saved)
-		setenv("KILN_CACHE_DIR", saved, 1);
-	else
-		unsetenv("KILN_CACHE_DIR");
-	free(saved);
+	assert_int_equal(test_cache_dir_leave(&cache), 0);
 	assert_true(stored);
 	assert_true(inlined_cold > 0); /* the DWARF was read, not just the symbol table */
 	assert_int_equal(inlined_cold, inlined_warm);
