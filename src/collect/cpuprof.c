@@ -73,6 +73,7 @@ struct cpuprof {
 
 	enum cpuprof_unwind unwind;
 	bool user_stack_helper;	    /* frame pointers through bpf_get_stack: no bpf_loop here */
+	bool stopped;		    /* cpuprof_stop was called */
 	struct unwind_maps *tables; /* dwarf */
 	uint64_t next_rescan_ns;
 	uint64_t misses_at_rescan;    /* UNWIND_STAT_MAP_MISS when the tables were last rescanned */
@@ -389,6 +390,7 @@ int cpuprof_start(struct cpuprof *c)
 
 int cpuprof_stop(struct cpuprof *c)
 {
+	c->stopped = true;
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
 		bpf_link__destroy(c->links[cpu]);
 		c->links[cpu] = NULL;
@@ -576,7 +578,8 @@ int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink)
 	if (n < 0)
 		return n;
 	purge_sent_stacks(c);
-	if (c->tables)
+	/* Once sampling stopped, tables would serve nothing: the last requests are dropped. */
+	if (c->tables && !c->stopped)
 		unwind_maps_add_wanted(c->tables, (int)c->skel->rodata->self_tgid);
 	if (c->tables && monotonic_ns() >= c->next_rescan_ns) {
 		/* Mappings no sideband record told of (a dlopen before recording started...). */
