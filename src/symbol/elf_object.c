@@ -12,6 +12,7 @@
 
 #include "symbol/debug_cache.h"
 #include "symbol/debuginfo.h"
+#include "symbol/elf_content_id.h"
 #include "util/log.h"
 
 static void image_close(struct elf_image *im)
@@ -367,6 +368,10 @@ bool elf_object_parse(struct elf_object *o)
 	o->is_elf = true;
 	read_segments(o);
 	elf_build_id_hex(o->main.elf, o->build_id, sizeof(o->build_id));
+	if (o->build_id[0])
+		memcpy(o->cache_id, o->build_id, sizeof(o->cache_id));
+	else
+		elf_content_id_hex(o->main.elf, o->cache_id, sizeof(o->cache_id));
 	read_plt(o);
 	load_debug_file(o);
 	return true;
@@ -413,14 +418,21 @@ const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr)
 }
 
 /* What, besides the object's own content, decides what its addresses resolve to: whether a
- * debug file was found, and which. Both of its caches are kept under it. */
+ * debug file was found, and which (a debug file found by .gnu_debuglink may have no build
+ * id). Both of its caches are kept under it. */
 static void debug_identity(struct elf_object *o, char *buf, size_t len)
 {
-	if (!elf_object_parse(o) || !o->debug.elf)
+	char content[2 * ELF_CONTENT_ID_LEN + 1] = "";
+	if (!elf_object_parse(o) || !o->debug.elf) {
 		snprintf(buf, len, "debug none");
-	else
-		snprintf(buf, len, "debug %s",
-			 o->debug_build_id[0] ? o->debug_build_id : "without id");
+		return;
+	}
+	if (!o->debug_build_id[0])
+		elf_content_id_hex(o->debug.elf, content, sizeof(content));
+	snprintf(buf, len, "debug %s",
+		 o->debug_build_id[0] ? o->debug_build_id
+		 : content[0]	      ? content
+				      : "unknown");
 }
 
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset)
@@ -456,7 +468,7 @@ struct dwarf_index *elf_object_dwarf(struct elf_object *o)
 	if (o->dwarf) {
 		char identity[160];
 		debug_identity(o, identity, sizeof(identity));
-		o->dwarf_index = dwarf_index_new(o->dwarf, o->build_id, identity);
+		o->dwarf_index = dwarf_index_new(o->dwarf, o->cache_id, identity);
 	}
 	return o->dwarf_index;
 }
@@ -470,7 +482,7 @@ struct sym_cache *elf_object_results(struct elf_object *o)
 		return NULL;
 	char identity[160];
 	debug_identity(o, identity, sizeof(identity));
-	o->results = sym_cache_open(o->build_id, identity);
+	o->results = sym_cache_open(o->cache_id, identity);
 	return o->results;
 }
 

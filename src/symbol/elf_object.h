@@ -35,6 +35,7 @@ struct elf_object {
 	bool parsed;
 	bool is_elf;
 	char build_id[2 * 64 + 1]; /* hex, "" when the file has none */
+	char cache_id[2 * 64 + 1]; /* the build id, else a hash of the content (elf_content_id.h) */
 	struct elf_segment *segs;
 	size_t nsegs;
 	struct sym_table syms; /* built on the LOOKUPS_BEFORE_TABLE + 1st symbol lookup */
@@ -72,8 +73,8 @@ uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset);
 const struct sym_entry *elf_object_symbol(struct elf_object *o, uint64_t vaddr);
 /* The file's DWARF (from the debug file when separate), indexed; NULL when it has none. */
 struct dwarf_index *elf_object_dwarf(struct elf_object *o);
-/* The cache of what its addresses resolved to (symbol/sym_cache.h), kept by its build id;
- * NULL when it has none or the cache is off. */
+/* The cache of what its addresses resolved to (symbol/sym_cache.h), kept by its cache_id;
+ * NULL when the cache is off or cannot be opened. */
 struct sym_cache *elf_object_results(struct elf_object *o);
 /* Stores what this run added to the object's caches (results, unit indexes). */
 void elf_object_save_caches(struct elf_object *o);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "symbol/debug_cache.h"
+#include "symbol/elf_content_id.h"
 #include "unwind/cfi_table.h"
 #include "util/hash.h"
 #include "util/vec.h"
@@ -602,7 +603,6 @@ int cfi_table_from_fd(int fd, struct cfi_table **out)
 /* A table kept in the cache: this header, then nrows rows. The magic names the row format;
  * change it whenever what a row means changes, and old files are rebuilt. */
 #define CACHE_MAGIC "kilncfi1"
-#define CONTENT_ID_LEN 16 /* two 64-bit hashes */
 
 struct cache_header {
 	char magic[8];
@@ -666,45 +666,16 @@ static int write_cached(FILE *f, void *arg)
 	return 0;
 }
 
-/* An object without a GNU build ID (Go binaries, copies stripped of their notes) is known by
- * a hash of its section headers and call frame sections instead, so that its table is cached
- * too. Returns the id's length, 0 when the sections cannot be read. */
-static size_t content_id(Elf *elf, uint8_t id[CONTENT_ID_LEN])
-{
-	const uint64_t mix = 0x9e3779b97f4a7c15ULL;
-	size_t shstrndx;
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return 0;
-	uint64_t headers = 0, frames = 0;
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh))
-			return 0;
-		headers = hash_bytes(&sh, sizeof(sh)) ^ headers * mix;
-		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || sh.sh_type == SHT_NOBITS ||
-		    (strcmp(name, ".eh_frame") && strcmp(name, ".debug_frame")))
-			continue;
-		Elf_Data *d = elf_rawdata(scn, NULL);
-		if (!d || !d->d_buf)
-			return 0;
-		frames = hash_bytes(d->d_buf, d->d_size) ^ frames * mix;
-	}
-	memcpy(id, &headers, sizeof(headers));
-	memcpy(id + sizeof(headers), &frames, sizeof(frames));
-	return CONTENT_ID_LEN;
-}
-
 int cfi_table_from_fd_cached(int fd, struct cfi_table **out)
 {
 	Elf *elf = open_elf(fd);
 	if (!elf)
 		return -ENOEXEC;
 	const void *id;
-	uint8_t content[CONTENT_ID_LEN];
+	uint8_t content[ELF_CONTENT_ID_LEN];
 	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
 	if (len <= 0) {
-		len = (ssize_t)content_id(elf, content);
+		len = (ssize_t)elf_content_id(elf, content);
 		id = content;
 	}
 	char hex[2 * CFI_BUILD_ID_MAX + 1] = "", path[PATH_MAX];

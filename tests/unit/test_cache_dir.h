@@ -38,4 +38,14 @@ static inline int test_cache_dir_leave(struct test_cache_dir *c)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A copy of the ELF file src at dst without its GNU build-id note, the way Go binaries come:
+ * the caches must then know it by its content. system()'s status. */
+static inline int test_copy_without_build_id(const char *src, const char *dst)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "objcopy --remove-section .note.gnu.build-id '%s' '%s'", src,
+		 dst);
+	return system(cmd);
+}
+
 #endif

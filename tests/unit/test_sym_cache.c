@@ -17,6 +17,7 @@
 
 #include "profile/profile.h"
 #include "symbol/dwarf_frames.h"
+#include "symbol/elf_object.h"
 #include "symbol/sym_cache.h"
 #include "symbol/sym_table.h"
 #include "symbol/symbolizer.h"
@@ -234,6 +235,66 @@ static void symbolizer_answers_alike_from_the_cache(void **state)
 	free(uncached);
 }
 
+static struct elf_object *open_object(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	struct elf_object *o = elf_object_from_fd(fd, path);
+	close(fd);
+	assert_non_null(o);
+	assert_true(elf_object_parse(o));
+	return o;
+}
+
+/* Files without a build id (Go binaries, stripped copies) keep their results by a hash of
+ * their content: stored by one run, found by the next, and not found for other content. */
+static void objects_without_build_id_are_cached(void **state)
+{
+	(void)state;
+	char self[512], other[512], renamed[512];
+	snprintf(self, sizeof(self), "%s/self", cache_dir);
+	snprintf(other, sizeof(other), "%s/true", cache_dir);
+	snprintf(renamed, sizeof(renamed), "%s/self-renamed", cache_dir);
+	assert_int_equal(test_copy_without_build_id("/proc/self/exe", self), 0);
+	assert_int_equal(test_copy_without_build_id("/usr/bin/true", other), 0);
+	char cmd[1200];
+	/* The same code under one more symbol name: what names its addresses differs. */
+	snprintf(cmd, sizeof(cmd), "objcopy --add-symbol extra_name=.text:0x10,function '%s' '%s'",
+		 self, renamed);
+	assert_int_equal(system(cmd), 0);
+
+	struct src_frame in = {.name = "from_the_first_run", .line = 7};
+	struct elf_object *o = open_object(self);
+	assert_string_equal(o->build_id, "");
+	assert_int_equal(strlen(o->cache_id), 32);
+	struct sym_cache *c = elf_object_results(o);
+	assert_non_null(c);
+	assert_int_equal(sym_cache_put(c, 0x4321, &in, 1), 0);
+	elf_object_save_caches(o);
+	char id[sizeof(o->cache_id)];
+	memcpy(id, o->cache_id, sizeof(id));
+	elf_object_free(o);
+
+	struct src_frame out[2];
+	o = open_object(self);
+	assert_string_equal(o->cache_id, id);
+	assert_int_equal(sym_cache_get(elf_object_results(o), 0x4321, out, 2), 1);
+	assert_string_equal(out[0].name, "from_the_first_run");
+	elf_object_free(o);
+
+	const char *others[] = {other, renamed};
+	for (size_t i = 0; i < 2; i++) {
+		o = open_object(others[i]);
+		assert_int_equal(strlen(o->cache_id), 32);
+		assert_string_not_equal(o->cache_id, id);
+		assert_int_equal(sym_cache_get(elf_object_results(o), 0x4321, out, 2), 0);
+		elf_object_free(o);
+	}
+	unlink(self);
+	unlink(other);
+	unlink(renamed);
+}
+
 /* The same answers from a sorted table and from the one-pass search, for random tables full
  * of the cases the rules exist for: aliases, labels, nested and overlapping symbols. */
 static void nearest_search_agrees_with_the_table(void **state)
@@ -357,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(damaged_files_are_ignored),
 	    cmocka_unit_test(records_fold_into_the_base),
 	    cmocka_unit_test(symbolizer_answers_alike_from_the_cache),
+	    cmocka_unit_test(objects_without_build_id_are_cached),
 	    cmocka_unit_test(nearest_search_agrees_with_the_table),
 	    cmocka_unit_test(unit_index_lines_are_libdws),
 	};
