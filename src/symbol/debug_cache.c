@@ -50,7 +50,7 @@ int debug_cache_dir(char *buf, size_t len)
 		return -ENOENT;
 	if ((size_t)n >= len)
 		return -ENAMETOOLONG;
-	return make_dirs(buf);
+	return 0;
 }
 
 /* Build ids are hex: anything else never becomes part of a path. */
@@ -240,6 +240,8 @@ int debug_cache_store_kind(const char *build_id, const char *suffix, long long s
 		return err;
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = 0;
+	if ((err = make_dirs(dir)))
+		return err;
 	if (!make_room(dir, size))
 		return -ENOSPC;
 	err = atomic_write_file(path, write, arg);

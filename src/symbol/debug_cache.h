@@ -15,7 +15,8 @@
 
 #include "util/atomic_file.h"
 
-/* The cache directory, created if missing; -ENOENT when the cache is off, -errno otherwise. */
+/* The cache directory's path; -ENOENT when the cache is off. Storing creates it: readers find
+ * nothing in a directory that is missing either way. */
 int debug_cache_dir(char *buf, size_t len);
 /* The copy for this build id, opened read-only (path filled in), or -errno. */
 int debug_cache_open(const char *build_id, char *path, size_t len);
