@@ -22,6 +22,7 @@
 #include "symbol/process.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/proc_maps_text.h"
 #include "util/vec.h"
 
 /* Inline depth kept per location; deeper chains keep their innermost frames. */
@@ -370,42 +371,41 @@ static void read_comm(struct process *p, int pid)
 {
 	char path[64], comm[64];
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	if (fgets(comm, sizeof(comm), f)) {
-		comm[strcspn(comm, "\n")] = 0;
-		set_comm(p, comm);
-	}
-	fclose(f);
+	ssize_t n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	comm[n] = 0;
+	comm[strcspn(comm, "\n")] = 0;
+	set_comm(p, comm);
 }
 
-/* One /proc/PID/maps line: "start-end perms offset dev inode   path". */
-static void scan_line(struct symbolizer *s, struct process *p, char *line)
+struct scan {
+	struct symbolizer *s;
+	struct process *p;
+};
+
+static int scan_line(void *arg, const struct maps_line *m)
 {
-	uint64_t start, end, pgoff;
-	char perms[8];
-	int pos = 0;
-	line[strcspn(line, "\n")] = 0;
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &start, &end, perms,
-		   &pgoff, &pos) < 4 ||
-	    !pos)
-		return;
-	if (strlen(perms) < 3 || perms[2] != 'x')
-		return;
-	add_mapping(s, p, start, end, pgoff, line + pos);
+	struct scan *sc = arg;
+	if (m->exec)
+		add_mapping(sc->s, sc->p, m->start, m->end, m->offset, m->path);
+	return 0;
 }
 
 int sym_scan_process(struct symbolizer *s, int pid)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
+	char *text;
+	size_t len;
+	int err = maps_read_text(pid, &text, &len);
+	if (err)
+		return err;
 	struct process *p = get_process(s, pid);
 	if (!p) {
-		fclose(f);
+		free(text);
 		return -ENOMEM;
 	}
 	/* What /proc says now replaces what was known. */
@@ -413,12 +413,8 @@ int sym_scan_process(struct symbolizer *s, int pid)
 	p->exited = false;
 	maps_changed(s, p);
 	read_comm(p, pid);
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0)
-		scan_line(s, p, line);
-	free(line);
-	fclose(f);
+	maps_parse_text(text, len, scan_line, &(struct scan){s, p});
+	free(text);
 	return 0;
 }
 

@@ -11,70 +11,45 @@
 #include <unistd.h>
 
 #include "unwind/proc_maps.h"
+#include "util/proc_maps_text.h"
 #include "util/vec.h"
 
-static int parse_line(char *line, struct proc_map *m, bool *exec)
+struct maps_vec {
+	struct proc_map *maps;
+	size_t n, cap;
+};
+
+static int add_exec_mapping(void *arg, const struct maps_line *l)
 {
-	unsigned long long start, end, off, ino;
-	unsigned maj, min;
-	char perms[8];
-	int pos = 0;
-	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj, &min,
-		   &ino, &pos) < 7)
-		return -EINVAL;
-	*exec = perms[2] == 'x';
-	memset(m, 0, sizeof(*m));
-	m->start = start;
-	m->end = end;
-	m->offset = off;
-	m->inode = ino;
-	m->dev = makedev(maj, min);
-	char *name = line + pos;
-	name[strcspn(name, "\n")] = '\0';
-	if (strcmp(name, "[vdso]") == 0)
-		m->vdso = true;
-	else if (name[0] == '/' && !(m->path = strdup(name)))
+	struct maps_vec *v = arg;
+	if (!l->exec)
+		return 0;
+	struct proc_map m = {.start = l->start,
+			     .end = l->end,
+			     .offset = l->offset,
+			     .inode = l->inode,
+			     .dev = makedev(l->dev_major, l->dev_minor),
+			     .vdso = !strcmp(l->path, "[vdso]")};
+	if (l->path[0] == '/' && !(m.path = strdup(l->path)))
 		return -ENOMEM;
+	if (VEC_RESERVE(v->maps, v->cap, v->n + 1)) {
+		free(m.path);
+		return -ENOMEM;
+	}
+	v->maps[v->n++] = m;
 	return 0;
 }
 
 int proc_maps_read(int pid, struct proc_map **out, size_t *n)
 {
-	char path[64];
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/maps");
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
-	struct proc_map *maps = NULL;
-	size_t cnt = 0, cap = 0;
-	char *line = NULL;
-	size_t len = 0;
-	int err = 0;
-	while (getline(&line, &len, f) > 0) {
-		struct proc_map m;
-		bool exec;
-		if (parse_line(line, &m, &exec) || !exec) {
-			free(m.path);
-			continue;
-		}
-		if (VEC_RESERVE(maps, cap, cnt + 1)) {
-			free(m.path);
-			err = -ENOMEM;
-			break;
-		}
-		maps[cnt++] = m;
-	}
-	free(line);
-	fclose(f);
+	struct maps_vec v = {0};
+	int err = maps_each_line(pid, add_exec_mapping, &v);
 	if (err) {
-		proc_maps_free(maps, cnt);
+		proc_maps_free(v.maps, v.n);
 		return err;
 	}
-	*out = maps; /* the kernel lists mappings in address order */
-	*n = cnt;
+	*out = v.maps; /* the kernel lists mappings in address order */
+	*n = v.n;
 	return 0;
 }
 
