@@ -33,6 +33,8 @@ static void usage(FILE *out)
 	    "  --unwind-preload  with -a: build every running process's DWARF tables before\n"
 	    "                    sampling, not at its first sample (whole stacks from the\n"
 	    "                    start, for a longer start-up)\n"
+	    "  --unwind-table-mb N  kernel memory for DWARF tables (default 16); when full,\n"
+	    "                    the least recently used tables make room\n"
 	    "  --timeline        keep each sample's time (for .json / .perfetto-trace output)\n"
 	    "  -o FILE           output: .folded/.txt (folded stacks), .svg (flame graph),\n"
 	    "                    .pb.gz (pprof); default kiln.folded plus the top functions\n"
@@ -86,7 +88,8 @@ enum {
 	OPT_TIMELINE,
 	OPT_UNWIND,
 	OPT_STACK_COPY,
-	OPT_UNWIND_PRELOAD
+	OPT_UNWIND_PRELOAD,
+	OPT_UNWIND_TABLE_MB
 };
 
 static int parse_unwind(const char *s, struct recorder_options *o)
@@ -111,6 +114,18 @@ static int parse_stack_copy(const char *s, struct recorder_options *o)
 		return -EINVAL;
 	}
 	o->copy_bytes = (unsigned)v;
+	return 0;
+}
+
+/* The row array is one allocation in the kernel: 4 GiB is past what it will give. */
+#define MAX_TABLE_MB 4096
+
+static int parse_table_mb(const char *s, struct recorder_options *o)
+{
+	unsigned long long v;
+	if (parse_positive("--unwind-table-mb", s, MAX_TABLE_MB, &v))
+		return -EINVAL;
+	o->unwind_table_mb = (unsigned)v;
 	return 0;
 }
 
@@ -176,6 +191,8 @@ static int parse_option(int c, char **argv, struct recorder_options *o)
 	case OPT_UNWIND_PRELOAD:
 		o->unwind_preload = true;
 		return 0;
+	case OPT_UNWIND_TABLE_MB:
+		return parse_table_mb(optarg, o);
 	default:
 		bad_option(argv, c);
 		return -EINVAL;
@@ -193,6 +210,7 @@ static int parse_args(int argc, char **argv, struct recorder_options *o)
 	    {"unwind", required_argument, NULL, OPT_UNWIND},
 	    {"stack-copy", required_argument, NULL, OPT_STACK_COPY},
 	    {"unwind-preload", no_argument, NULL, OPT_UNWIND_PRELOAD},
+	    {"unwind-table-mb", required_argument, NULL, OPT_UNWIND_TABLE_MB},
 	    {"output", required_argument, NULL, 'o'},
 	    {"freq", required_argument, NULL, 'F'},
 	    {"pid", required_argument, NULL, 'p'},

@@ -187,6 +187,8 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	bpf_program__set_autoload(c->skel->progs.cpuprof_exec, dwarf);
 	/* Maps a mode does not use are made minimal: the row array is preallocated, and even an
 	 * empty hash map costs its buckets (1 MiB for 65536, page by page). */
+	if (dwarf && o->unwind_rows)
+		bpf_map__set_max_entries(c->skel->maps.unwind_rows, o->unwind_rows);
 	if (!dwarf) {
 		bpf_map__set_max_entries(c->skel->maps.unwind_rows, 1);
 		bpf_map__set_max_entries(c->skel->maps.unwind_objs, 1);
@@ -621,6 +623,7 @@ int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
 	struct unwind_maps_stats ms;
 	unwind_maps_get_stats(c->tables, &ms);
 	out->table_bytes = ms.table_bytes;
+	out->table_capacity = ms.rows_capacity * UNWIND_ROW_BYTES;
 	out->objects = ms.objects;
 	out->evictions = ms.evictions;
 	return 0;

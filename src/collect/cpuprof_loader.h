@@ -22,6 +22,7 @@ struct cpuprof_options {
 	enum cpuprof_unwind unwind;
 	bool unwind_fallback; /* DWARF unavailable: frame pointers, with a warning, not an error */
 	uint32_t copy_bytes;  /* copy mode: stack bytes per sample (multiple of 512, <= 16384) */
+	uint32_t unwind_rows; /* dwarf mode: rows the table array holds; 0: UNWIND_DEFAULT_ROWS */
 };
 
 int cpuprof_open(struct cpuprof **out, const struct sampling_event *ev,
@@ -54,7 +55,7 @@ uint64_t cpuprof_bytes_read(const struct cpuprof *c);
 /* How user stacks were unwound (dwarf and copy modes), for the final summary. */
 struct cpuprof_unwind_stats {
 	uint64_t samples, complete, truncated, partial, none;
-	uint64_t table_bytes, objects, evictions;
+	uint64_t table_bytes, table_capacity, objects, evictions;
 };
 /* The unwinding in use (DWARF may have fallen back to frame pointers). */
 enum cpuprof_unwind cpuprof_unwind_mode(const struct cpuprof *c);

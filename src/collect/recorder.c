@@ -119,12 +119,14 @@ static int open_bpf(struct session *s)
 {
 	struct recorder_options *o = s->opt;
 	struct target *t = &o->target;
-	struct cpuprof_options co = {.filter = !t->system_wide,
-				     .kernel = o->sampling.kernel,
-				     .user = o->sampling.user,
-				     .unwind = bpf_unwind(o),
-				     .unwind_fallback = o->unwind == RECORD_UNWIND_AUTO,
-				     .copy_bytes = o->copy_bytes};
+	struct cpuprof_options co = {
+	    .filter = !t->system_wide,
+	    .kernel = o->sampling.kernel,
+	    .user = o->sampling.user,
+	    .unwind = bpf_unwind(o),
+	    .unwind_fallback = o->unwind == RECORD_UNWIND_AUTO,
+	    .copy_bytes = o->copy_bytes,
+	    .unwind_rows = (uint32_t)((uint64_t)o->unwind_table_mb * 1048576 / UNWIND_ROW_BYTES)};
 	int err = cpuprof_open(&s->bpf, &s->ev, &co);
 	if (err)
 		return err;
@@ -376,6 +378,17 @@ static double share(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0;
 }
 
+/* "; tables 0.8 MiB for 68 objects" and, when the limit made room, what it evicted. */
+static void report_tables(const struct cpuprof_unwind_stats *u)
+{
+	fprintf(stderr, "; tables %.1f MiB for %llu objects", (double)u->table_bytes / 1048576,
+		(unsigned long long)u->objects);
+	if (u->evictions)
+		fprintf(stderr,
+			"; %llu tables evicted for room (--unwind-table-mb raises the %.0f MiB)",
+			(unsigned long long)u->evictions, (double)u->table_capacity / 1048576);
+}
+
 /* How many user stacks were walked to their end: the question DWARF unwinding answers. */
 static void report_unwinding(struct session *s)
 {
@@ -383,22 +396,19 @@ static void report_unwinding(struct session *s)
 	if (!s->bpf || cpuprof_unwind_stats(s->bpf, &u))
 		return;
 	bool dwarf = cpuprof_unwind_mode(s->bpf) == CPUPROF_UNWIND_DWARF;
-	if (!u.samples) {
-		if (dwarf)
-			fprintf(stderr,
-				"kiln: no user stacks sampled; tables %.1f MiB for %llu objects\n",
-				(double)u.table_bytes / 1048576, (unsigned long long)u.objects);
+	if (!u.samples && !dwarf)
 		return;
-	}
-	fprintf(stderr,
-		"kiln: user stacks (%s): %.1f%% fully unwound, %.1f%% truncated, %.1f%% partly, "
-		"%.1f%% not unwound",
-		dwarf ? "dwarf" : "copy", share(u.complete, u.samples),
-		share(u.truncated, u.samples), share(u.partial, u.samples),
-		share(u.none, u.samples));
+	if (!u.samples)
+		fprintf(stderr, "kiln: no user stacks sampled");
+	else
+		fprintf(stderr,
+			"kiln: user stacks (%s): %.1f%% fully unwound, %.1f%% truncated, %.1f%% "
+			"partly, %.1f%% not unwound",
+			dwarf ? "dwarf" : "copy", share(u.complete, u.samples),
+			share(u.truncated, u.samples), share(u.partial, u.samples),
+			share(u.none, u.samples));
 	if (dwarf)
-		fprintf(stderr, "; tables %.1f MiB for %llu objects",
-			(double)u.table_bytes / 1048576, (unsigned long long)u.objects);
+		report_tables(&u);
 	fputc('\n', stderr);
 }
 

@@ -25,9 +25,10 @@ struct recorder_options {
 	enum record_mode mode;
 	bool mode_explicit; /* no silent fallback when the user chose the mode */
 	enum record_unwind unwind;
-	unsigned copy_bytes; /* --unwind copy: user stack bytes per sample */
-	bool unwind_preload; /* -a: DWARF tables of every process before sampling starts */
-	const char *output;  /* NULL: kiln.folded + top functions on stdout */
+	unsigned copy_bytes;	  /* --unwind copy: user stack bytes per sample */
+	bool unwind_preload;	  /* -a: DWARF tables of every process before sampling starts */
+	unsigned unwind_table_mb; /* DWARF tables' memory in the kernel; 0: the default */
+	const char *output;	  /* NULL: kiln.folded + top functions on stdout */
 	bool quiet;
 	bool timeline;
 };

@@ -15,8 +15,12 @@
 #define UNWIND_ROW_SEARCH_STEPS 25 /* rows per object < 2^24 */
 #define UNWIND_MAX_OBJS 8192
 #define UNWIND_MAX_PROCS 8192
-#define UNWIND_MAX_WANTED 256	       /* processes awaiting tables at once */
-#define UNWIND_DEFAULT_ROWS (3u << 20) /* 48 MiB: 12-byte rows at a 16-byte stride */
+#define UNWIND_MAX_WANTED 256 /* processes awaiting tables at once */
+/* 16 MiB (12-byte rows at a 16-byte stride): every process of an idle machine needs under
+ * 1 MiB, a large C++ service a few; the kernel allocates and clears all of it at each start
+ * (8 ms for 48 MiB here). Full, the least recently used tables make room. */
+#define UNWIND_DEFAULT_ROWS (1u << 20)
+#define UNWIND_ROW_BYTES 16
 
 /* One executable mapping of a process. obj 0 means no table: frame pointers. */
 struct unwind_mapping {

@@ -71,6 +71,7 @@ struct unwind_maps {
 
 /* An array map's elements sit 8-byte aligned in its memory. */
 #define ROW_STRIDE ((sizeof(struct cfi_row) + 7) & ~(size_t)7)
+_Static_assert(ROW_STRIDE == UNWIND_ROW_BYTES, "unwind.h states the row array's stride");
 
 static void probe_rows_mapping(struct unwind_maps *um)
 {

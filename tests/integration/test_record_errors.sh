@@ -23,6 +23,7 @@ expect_error "unwritable output" "cannot write.*/no/such/dir" "$KILN" record -o 
 expect_error "unknown output format" "format" "$KILN" record -o "$TMP/out.xyz" -- true
 expect_error "bad frequency" "positive integer" "$KILN" record -F abc -- true
 expect_error "bad mode" "bpf or perf" "$KILN" record --mode fast -- true
+expect_error "bad table memory" "unwind-table-mb.*up to 4096" "$KILN" record --unwind-table-mb 0 -- true
 
 # A kernel feature this machine lacks: hardware cycles in a VM without a PMU.
 # perf's output is taken whole first: grep -q quitting early would SIGPIPE perf, and pipefail

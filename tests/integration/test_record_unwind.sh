@@ -10,7 +10,7 @@
 #    (two recordings differ in their rarest stacks; the per-sample check, the same samples
 #    unwound both ways, is test_unwind_dwarf.sh's: >= 99%);
 #  - -a on a process already running, its tables loaded at its first sample (>= 97% reach
-#    main) or up front with --unwind-preload (>= 99%);
+#    main) or up front with --unwind-preload (>= 99%); --unwind-table-mb bounds the tables;
 #  - frame pointers alone lose main in most samples: the test can tell.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -96,6 +96,16 @@ for how in lazy preload; do
 	want=99; [ "$how" = lazy ] && want=97
 	check "-a ($how tables): >= $want% of a running process's samples reach main" test "$m" -ge "$want"
 done
+# Less table memory than the machine's tables take: the limit holds, and the summary says
+# what was evicted and how to raise it.
+"$KILN" record -a --unwind dwarf --unwind-preload --unwind-table-mb 1 --user-only -F 499 -d 1 \
+	-o "$TMP/small.folded" >/dev/null 2>"$TMP/small.err"
+mib=$(sed -n 's/.*; tables \([0-9.]*\) MiB.*/\1/p' "$TMP/small.err")
+echo "--unwind-table-mb 1: $(grep -o 'tables .*' "$TMP/small.err")"
+check "--unwind-table-mb 1: the tables fit in 1 MiB" awk -v m="$mib" 'BEGIN {exit !(m != "" && m <= 1.0)}'
+if grep -q evicted "$TMP/small.err"; then
+	check "--unwind-table-mb 1: evictions name the limit" grep -q 'raises the 1 MiB' "$TMP/small.err"
+fi
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 
 # The check can fail: frame pointers alone do not reach main through these binaries.
