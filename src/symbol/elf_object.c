@@ -218,11 +218,21 @@ static void read_symbols(Elf *elf, const struct symbol_sink *sink)
 		Elf_Data *d = elf_getdata(scn, NULL);
 		if (!d || !sh.sh_entsize)
 			continue;
-		size_t n = sh.sh_size / sh.sh_entsize;
+		/* A 64-bit file's symbols are read in place: gelf_getsym takes a lock and copies
+		 * for each of the tens of thousands a search goes through. */
+		const GElf_Sym *in_place = gelf_getclass(elf) == ELFCLASS64 &&
+						   d->d_type == ELF_T_SYM &&
+						   sh.sh_entsize == sizeof(GElf_Sym)
+					       ? d->d_buf
+					       : NULL;
+		size_t n = in_place ? d->d_size / sizeof(GElf_Sym) : sh.sh_size / sh.sh_entsize;
 		for (size_t i = 0; i < n; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(d, (int)i, &sym))
+			GElf_Sym copy;
+			const GElf_Sym *symp =
+			    in_place ? &in_place[i] : gelf_getsym(d, (int)i, &copy);
+			if (!symp)
 				break;
+			const GElf_Sym sym = *symp;
 			if ((sink->wants && !sink->wants(sink->arg, sym.st_value)) ||
 			    !wanted_symbol(elf, &sym))
 				continue;
