@@ -16,9 +16,12 @@ go_total() { go tool pprof -sample_index="${2:-0}" -top -symbolize=none "$1" 2>/
 kiln_top() { "$KILN" report --self -n 0 "$1" |
 	awk '/^ +flat +flat%/ {on=1; next} on && NF>=6 {$2=$3=$5=""; print}' | LC_ALL=C sort; }
 kiln_total() { "$KILN" report -n 1 "$1" | awk '/^Total/ {print $2}'; }
-# Every sample's stack as go tool pprof -traces prints it, folded root first and summed by stack.
+# Every sample's stack as go tool pprof -traces prints it, folded root first and summed by stack;
+# its "(inline)" tags become the "_[i]" of kiln convert --annotate. (The Go runtime's frames are
+# sometimes inlined: a sample in its scheduler brings them.)
 go_stacks() { go tool pprof -traces -sample_index="$2" -symbolize=none "$1" 2>/dev/null | awk '
 	/^-----------\+/ { if (n) add(); n = 0; next }
+	{ sub(/ \(inline\)$/, "_[i]") }
 	n == 0 && /^ +[0-9]+ +[^ ]/ { v = $1; sub(/^ +[0-9]+ +/, ""); f[n++] = $0; next }
 	n > 0 { sub(/^ +/, ""); f[n++] = $0 }
 	function add(  s, i) { s = f[n-1]; for (i = n-2; i >= 0; i--) s = s ";" f[i]; c[s] += v }
@@ -42,7 +45,7 @@ check "go tool pprof -top lists the same functions and values as kiln report" \
 # pprof (from Go) -> folded -> pprof
 cp "$data/cpuhog.go" "$TMP/" && (cd "$TMP" && go build -o cpuhog cpuhog.go && ./cpuhog go.pb.gz) ||
 	fail "Go workload failed"
-"$KILN" convert "$TMP/go.pb.gz" -o "$TMP/go.folded" || fail "pprof -> folded failed"
+"$KILN" convert --annotate "$TMP/go.pb.gz" -o "$TMP/go.folded" || fail "pprof -> folded failed"
 "$KILN" convert "$TMP/go.folded" -o "$TMP/go2.pb.gz" || fail "folded -> pprof failed"
 check "pprof -> folded keeps the total" [ "$(folded_total "$TMP/go.folded")" = "$(go_total "$TMP/go.pb.gz" samples)" ]
 check "pprof -> folded keeps every stack go tool pprof -traces shows" \
@@ -55,7 +58,7 @@ check "pprof -> folded -> pprof: same go tool pprof -top" \
 	diff <(go_top "$TMP/go.pb.gz" samples) <(go_top "$TMP/go2.pb.gz" 0)
 check "pprof -> folded -> pprof: same kiln report" \
 	diff <(kiln_top "$TMP/go.pb.gz") <(kiln_top "$TMP/go2.pb.gz")
-"$KILN" convert "$TMP/go2.pb.gz" -o "$TMP/go2.folded" || fail "second pprof -> folded failed"
+"$KILN" convert --annotate "$TMP/go2.pb.gz" -o "$TMP/go2.folded" || fail "second pprof -> folded failed"
 check "folded stacks survive a second round" diff "$TMP/go.folded" "$TMP/go2.folded"
 
 # --from/--to override extensions; errors are one line.
