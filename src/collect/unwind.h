@@ -18,7 +18,7 @@
 #define UNWIND_MAX_WANTED 256 /* processes awaiting tables at once */
 /* 16 MiB (12-byte rows at a 16-byte stride): every process of an idle machine needs under
  * 1 MiB, a large C++ service a few; the kernel allocates and clears all of it at each start
- * (8 ms for 48 MiB here). Full, the least recently used tables make room. */
+ * (about 7 ms for 48 MiB here). Full, the least recently used tables make room. */
 #define UNWIND_DEFAULT_ROWS (1u << 20)
 #define UNWIND_ROW_BYTES 16
 

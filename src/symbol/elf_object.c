@@ -437,12 +437,12 @@ static void debug_identity(struct elf_object *o, char *buf, size_t len)
 		snprintf(buf, len, "debug none");
 		return;
 	}
-	if (!o->debug_build_id[0])
+	const char *id = o->debug_build_id;
+	if (!*id) {
 		elf_content_id_hex(o->debug.elf, content, sizeof(content));
-	snprintf(buf, len, "debug %s",
-		 o->debug_build_id[0] ? o->debug_build_id
-		 : content[0]	      ? content
-				      : "unknown");
+		id = *content ? content : "unknown";
+	}
+	snprintf(buf, len, "debug %s", id);
 }
 
 uint64_t elf_object_vaddr(const struct elf_object *o, uint64_t file_offset)

@@ -24,7 +24,6 @@
 #include "symbol/debug_cache.h"
 #include "symbol/elf_content_id.h"
 #include "unwind/cfi_table.h"
-#include "util/hash.h"
 #include "util/vec.h"
 
 #define REG_RBP 6

@@ -36,8 +36,9 @@ struct cfi_table {
  * -ENOEXEC not an ELF file or not x86-64, -ENODATA no call frame information. */
 int cfi_table_from_path(const char *path, struct cfi_table **out);
 int cfi_table_from_fd(int fd, struct cfi_table **out);
-/* The same, kept by build ID in kiln's cache (symbol/debug_cache.h) for the next run: reading
- * a table back costs a small part of building it from the CFI. */
+/* The same, kept by build ID (or, without one, by symbol/elf_content_id.h's hash) in kiln's
+ * cache (symbol/debug_cache.h) for the next run: reading a table back costs a small part of
+ * building it from the CFI. */
 int cfi_table_from_fd_cached(int fd, struct cfi_table **out);
 /* From an ELF image in memory (the vdso); the image must stay valid during the call. */
 int cfi_table_from_memory(const void *image, size_t size, struct cfi_table **out);
