@@ -10,6 +10,7 @@
 #include "collect/unwind_maps.h"
 #include "unwind/cfi_table.h"
 #include "unwind/proc_maps.h"
+#include "util/proc_maps_text.h"
 #include "util/percpu.h"
 #include "util/log.h"
 #include "util/vec.h"

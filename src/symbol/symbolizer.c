@@ -242,21 +242,10 @@ static struct elf_object *vdso_object(struct symbolizer *s)
 		return s->vdso;
 	s->vdso_tried = true;
 	/* Every 64-bit process maps the same vdso image: kiln's own copy is as good as theirs. */
-	FILE *f = fopen("/proc/self/maps", "r");
-	if (!f)
-		return NULL;
-	char line[512];
-	uint64_t start = 0, end = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "[vdso]")) {
-			sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end);
-			break;
-		}
-	}
-	fclose(f);
-	if (end > start) {
-		struct elf_object *o =
-		    elf_object_from_memory((const void *)(uintptr_t)start, end - start, "[vdso]");
+	size_t size;
+	const void *image = vdso_image(&size);
+	if (image) {
+		struct elf_object *o = elf_object_from_memory(image, size, "[vdso]");
 		if (o)
 			s->vdso = register_object(s, o);
 	}

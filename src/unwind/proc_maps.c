@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -114,23 +113,4 @@ int elf_mem_load_bias(const void *image, size_t size, uint64_t map_start, uint64
 	int err = load_bias(elf, map_start, map_offset, bias);
 	elf_end(elf);
 	return err;
-}
-
-const void *vdso_image(size_t *size)
-{
-	unsigned long base = getauxval(AT_SYSINFO_EHDR);
-	if (!base)
-		return NULL;
-	struct proc_map *maps;
-	size_t n;
-	if (proc_maps_read(0, &maps, &n))
-		return NULL;
-	const void *img = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (maps[i].vdso && maps[i].start == base) {
-			img = (const void *)base;
-			*size = maps[i].end - maps[i].start;
-		}
-	proc_maps_free(maps, n);
-	return img;
 }

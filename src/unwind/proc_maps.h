@@ -31,7 +31,4 @@ int elf_fd_load_bias(int fd, uint64_t map_start, uint64_t map_offset, uint64_t *
 int elf_mem_load_bias(const void *image, size_t size, uint64_t map_start, uint64_t map_offset,
 		      uint64_t *bias);
 
-/* The calling process's vdso image (identical to every process's on this kernel). */
-const void *vdso_image(size_t *size);
-
 #endif

@@ -6,6 +6,7 @@
 
 #include "unwind/proc_maps.h"
 #include "unwind/unwind_user.h"
+#include "util/proc_maps_text.h"
 #include "util/vec.h"
 
 const char *unwind_stop_name(enum unwind_stop s)

@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 static int hex_digit(char c)
@@ -153,4 +155,33 @@ int maps_each_line(int pid, maps_line_fn each, void *arg)
 	err = maps_parse_text(text, len, each, arg);
 	free(text);
 	return err;
+}
+
+static struct {
+	const void *image;
+	size_t size;
+} vdso;
+
+static int note_vdso(void *arg, const struct maps_line *m)
+{
+	if (m->start != *(const uint64_t *)arg || strcmp(m->path, "[vdso]"))
+		return 0;
+	vdso.image = (const void *)(uintptr_t)m->start;
+	vdso.size = m->end - m->start;
+	return 1;
+}
+
+static void find_vdso(void)
+{
+	uint64_t base = getauxval(AT_SYSINFO_EHDR);
+	if (base)
+		maps_each_line(0, note_vdso, &base);
+}
+
+const void *vdso_image(size_t *size)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, find_vdso);
+	*size = vdso.size;
+	return vdso.image;
 }

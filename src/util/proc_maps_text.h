@@ -30,4 +30,8 @@ int maps_parse_text(char *text, size_t len, maps_line_fn each, void *arg);
 /* Both of the above. */
 int maps_each_line(int pid, maps_line_fn each, void *arg);
 
+/* The calling process's vdso image, which is every 64-bit process's (one kernel): found in
+ * /proc/self/maps once, then remembered. NULL when there is none. */
+const void *vdso_image(size_t *size);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "util/proc_maps_text.h"
@@ -97,6 +98,20 @@ static void own_maps(void **state)
 	assert_int_equal(maps_each_line(0x7ffffffe, count_exec, &n), -ESRCH);
 }
 
+/* kiln's own vdso: the ELF image the kernel announces, found once and the same after. */
+static void own_vdso(void **state)
+{
+	(void)state;
+	size_t size = 0, again = 0;
+	const void *image = vdso_image(&size);
+	assert_non_null(image);
+	assert_ptr_equal(image, (const void *)(uintptr_t)getauxval(AT_SYSINFO_EHDR));
+	assert_true(size >= 4096);
+	assert_memory_equal(image, "\177ELF", 4);
+	assert_ptr_equal(vdso_image(&again), image);
+	assert_int_equal(again, size);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +119,7 @@ int main(void)
 	    cmocka_unit_test(odd_paths_and_anonymous_memory),
 	    cmocka_unit_test(malformed_lines_are_refused),
 	    cmocka_unit_test(own_maps),
+	    cmocka_unit_test(own_vdso),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
