@@ -33,6 +33,19 @@ __u32 active = 0;
  * system call, to drain a map before it fills. */
 __u64 keys_added = 0;
 
+/* User space sleeps between polls until the program wakes it, at the latest after a timeout,
+ * so that an idle recording costs few wake-ups. The program wakes it before the ring buffer, the
+ * set of sent stacks or a counts map can fill: at these thresholds (set by the loader), counted
+ * from the marks user space leaves in .bss as it drains and purges. */
+const volatile __u64 wake_ring_bytes = 0;
+const volatile __u64 wake_keys = ~0ULL;
+const volatile __u64 wake_stacks = ~0ULL;
+__u64 keys_at_drain = 0;
+__u64 stacks_sent = 0;
+__u64 stacks_at_purge = 0;
+/* Set once the counts alone called user space; cleared by user space as it drains. */
+__u32 keys_wake_sent = 0;
+
 /* Stack hashes already sent to user space; user space deletes them before this fills. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -107,6 +120,17 @@ static __always_inline void stat_inc(__u32 which)
 		(*v)++;
 }
 
+/* BPF_RB_FORCE_WAKEUP once user space must run, else no wake-up at all (not even libbpf's
+ * default one per batch): it reads the ring when it polls anyway. */
+static __always_inline __u64 ring_wakeup(void)
+{
+	if (keys_added - keys_at_drain >= wake_keys ||
+	    stacks_sent - stacks_at_purge >= wake_stacks ||
+	    bpf_ringbuf_query(&new_stacks, BPF_RB_AVAIL_DATA) >= wake_ring_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* Also ANDs every address into *common (its high half then says whether all are kernel
  * addresses) and, when low is not NULL, writes their low halves there: packing in the same
  * loop keeps the verifier from walking a second loop once per depth the first can end at. */
@@ -176,11 +200,12 @@ static __always_inline __u64 capture(void *ctx, __u64 flags, __u32 fail_stat)
 		record = packed;
 		size = CPUPROF_STACK_HEADER + (__u64)bytes / 2;
 	}
-	if (bpf_ringbuf_output(&new_stacks, record, size, 0)) {
+	if (bpf_ringbuf_output(&new_stacks, record, size, ring_wakeup())) {
 		bpf_map_delete_elem(&stacks_seen, &h); /* so the next sample sends it again */
 		stat_inc(CPUPROF_STAT_STACKS_LOST);
 		return 0;
 	}
+	__sync_fetch_and_add(&stacks_sent, 1);
 	return h;
 }
 
@@ -194,6 +219,11 @@ static __always_inline void count(void *map, struct cpuprof_key *key)
 	__u64 one = 1;
 	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0) {
 		__sync_fetch_and_add(&keys_added, 1);
+		if (keys_added - keys_at_drain >= wake_keys && !keys_wake_sent) {
+			struct cpuprof_wake w = {.type = CPUPROF_REC_WAKE};
+			keys_wake_sent = 1; /* two CPUs may both send one: harmless */
+			bpf_ringbuf_output(&new_stacks, &w, sizeof(w), BPF_RB_FORCE_WAKEUP);
+		}
 		return;
 	}
 	/* Another CPU may have inserted the same key meanwhile; otherwise the hash is full. */
@@ -220,7 +250,7 @@ static __always_inline bool send_copy(struct bpf_perf_event_data *ctx,
 	c->tid = key->tid;
 	__builtin_memcpy(c->comm, key->comm, sizeof(c->comm));
 	__u64 size = CPUPROF_COPY_HEADER + (__u64)c->copy.size;
-	if (size > sizeof(*c) || bpf_ringbuf_output(&new_stacks, c, size, 0))
+	if (size > sizeof(*c) || bpf_ringbuf_output(&new_stacks, c, size, ring_wakeup()))
 		stat_inc(CPUPROF_STAT_COPIES_LOST);
 	return true;
 }

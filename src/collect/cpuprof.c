@@ -54,8 +54,8 @@ struct cpuprof {
 	int ncpus;
 	int64_t period_ns;
 	uint32_t counts_capacity, stacks_capacity, ring_bytes_capacity;
-	uint64_t keys_at_drain;		   /* the program's keys_added when the maps last flipped */
-	uint64_t ring_bytes, ring_records; /* new stacks (and copies) */
+	uint64_t stacks_received;	     /* stack records, resent ones too */
+	uint64_t ring_bytes, ring_records;   /* new stacks (and copies) */
 	uint64_t count_bytes, count_entries; /* counts map entries drained */
 
 	struct ring_buffer *new_stacks;
@@ -200,9 +200,13 @@ static int load_once(struct cpuprof *c, const struct cpuprof_options *o, bool qu
 	bpf_map__set_max_entries(c->skel->maps.counts0, c->counts_capacity);
 	bpf_map__set_max_entries(c->skel->maps.counts1, c->counts_capacity);
 	bpf_map__set_max_entries(c->skel->maps.stacks_seen, c->stacks_capacity);
-	bpf_map__set_max_entries(c->skel->maps.new_stacks, c->unwind == CPUPROF_UNWIND_COPY
-							       ? COPY_RING_BYTES
-							       : c->ring_bytes_capacity);
+	uint32_t ring_bytes =
+	    c->unwind == CPUPROF_UNWIND_COPY ? COPY_RING_BYTES : c->ring_bytes_capacity;
+	bpf_map__set_max_entries(c->skel->maps.new_stacks, ring_bytes);
+	/* Woken with room to spare: the poll takes a while to come. */
+	c->skel->rodata->wake_ring_bytes = ring_bytes / 4;
+	c->skel->rodata->wake_keys = c->counts_capacity / 2;
+	c->skel->rodata->wake_stacks = c->stacks_capacity / 2;
 	err = cpuprof_bpf__load(c->skel);
 	if (err) {
 		if (!quiet)
@@ -434,6 +438,8 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	c->ring_records++;
 	if (size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_COPY)
 		return c->copies ? on_copy(c, data, size) : 0;
+	if (size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_WAKE)
+		return 0; /* it woke the poll that reads it */
 	bool packed = size >= CPUPROF_STACK_HEADER && st->type == CPUPROF_REC_KSTACK32;
 	size_t frame_bytes = packed ? sizeof(uint32_t) : sizeof(uint64_t);
 	if (size < CPUPROF_STACK_HEADER || st->depth > CPUPROF_MAX_DEPTH ||
@@ -446,6 +452,7 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	if (VEC_RESERVE(c->unpurged, c->unpurged_cap, c->nunpurged + 1))
 		return -ENOMEM;
 	c->unpurged[c->nunpurged++] = st->hash;
+	c->stacks_received++;
 	if (!added)
 		return 0; /* sent again after a purge */
 	size_t cap = c->stacks_cap;
@@ -531,6 +538,7 @@ static void purge_sent_stacks(struct cpuprof *c)
 	__u32 n = (__u32)c->nunpurged;
 	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks_seen), c->unpurged, &n, NULL);
 	c->nunpurged = 0;
+	__atomic_store_n(&c->skel->bss->stacks_at_purge, c->stacks_received, __ATOMIC_RELAXED);
 }
 
 static int deliver_copies(struct cpuprof *c, struct stack_sink *sink)
@@ -629,16 +637,25 @@ int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
 	return 0;
 }
 
+int cpuprof_wait_fd(const struct cpuprof *c)
+{
+	return bpf_map__fd(c->skel->maps.new_stacks);
+}
+
 bool cpuprof_counts_filling(struct cpuprof *c)
 {
-	uint64_t added = __atomic_load_n(&c->skel->bss->keys_added, __ATOMIC_RELAXED);
-	return added - c->keys_at_drain >= c->counts_capacity / 2;
+	struct cpuprof_bpf__bss *bss = c->skel->bss;
+	uint64_t added = __atomic_load_n(&bss->keys_added, __ATOMIC_RELAXED);
+	return added - bss->keys_at_drain >= c->counts_capacity / 2;
 }
 
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)
 {
 	/* Read before the flip: keys added in between count twice, which only drains sooner. */
-	c->keys_at_drain = __atomic_load_n(&c->skel->bss->keys_added, __ATOMIC_RELAXED);
+	struct cpuprof_bpf__bss *bss = c->skel->bss;
+	__atomic_store_n(&bss->keys_at_drain, __atomic_load_n(&bss->keys_added, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&bss->keys_wake_sent, 0, __ATOMIC_RELAXED);
 	uint32_t idle = map_flip(&c->skel->bss->active);
 	/* Every stack the idle map's counts refer to was sent before they were counted. */
 	int err = cpuprof_poll(c, sink);

@@ -25,6 +25,7 @@ enum cpuprof_record {
 	CPUPROF_REC_COPY = 1,
 	CPUPROF_REC_KSTACK32 = 2, /* a kernel stack as the low 32 bits of each address (the
 				     high 32 are all ones): half the bytes */
+	CPUPROF_REC_WAKE = 3,	  /* nothing but a wake-up: a counts map is half full */
 };
 
 /* Stacks are known by a 64-bit hash of their addresses (0 = no stack). A stack-trace map
@@ -44,6 +45,13 @@ struct cpuprof_kstack32 {
 	__u32 depth;
 	__u32 type; /* CPUPROF_REC_KSTACK32 */
 	__u32 ips[CPUPROF_MAX_DEPTH];
+};
+
+/* The header alone: user space must drain a counts map soon. */
+struct cpuprof_wake {
+	__u64 hash; /* 0 */
+	__u32 depth;
+	__u32 type; /* CPUPROF_REC_WAKE */
 };
 
 #define CPUPROF_STACK_HEADER 16			  /* hash, depth, type: the same in both */

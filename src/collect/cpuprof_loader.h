@@ -12,8 +12,9 @@
 
 struct cpuprof;
 
-/* Callers call cpuprof_poll and cpuprof_counts_filling at least this often: the maps are
- * sized for the samples that can arrive in between. */
+/* Callers poll (cpuprof_poll, cpuprof_counts_filling) whenever cpuprof_wait_fd is readable,
+ * within this long: the program makes it readable when the ring buffer or a map is half full
+ * or less, and the rest of each is sized for the samples that can arrive in this time. */
 #define CPUPROF_POLL_GAP_NS 200000000ULL
 
 struct cpuprof_options {
@@ -48,6 +49,9 @@ int cpuprof_poll(struct cpuprof *c, struct stack_sink *sink);
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink);
 /* True when the counts map being written is half full: time to drain. */
 bool cpuprof_counts_filling(struct cpuprof *c);
+/* Readable (poll/epoll) when the program needs a poll soon; the rest of the time it stays
+ * quiet, so that callers can sleep long between polls. */
+int cpuprof_wait_fd(const struct cpuprof *c);
 void cpuprof_stats(struct cpuprof *c, uint64_t stats[CPUPROF_STAT_NR]);
 /* Bytes copied from the kernel so far (new stacks + counts). */
 uint64_t cpuprof_bytes_read(const struct cpuprof *c);

@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "util/perf_event.h"
 #include "util/vec.h"
+#include "util/waitset.h"
 
 /* Data pages per CPU ring: samples with callchains at 10 kHz need room between polls; the
  * sideband alone needs little. */
@@ -184,6 +185,14 @@ static int open_process(struct perf_sampler *s, struct perf_event_attr *attr, pi
 	return err;
 }
 
+/* A ring's descriptor turns readable once it is half full: the recorder polls then, or sooner
+ * on its own clock, and is not woken for every record. */
+static void wake_at_half(struct perf_event_attr *a, size_t pages)
+{
+	a->watermark = 1;
+	a->wakeup_watermark = (uint32_t)(pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
+}
+
 static void sideband_attr(struct perf_event_attr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -191,8 +200,7 @@ static void sideband_attr(struct perf_event_attr *a)
 	a->type = PERF_TYPE_SOFTWARE;
 	a->config = PERF_COUNT_SW_DUMMY;
 	a->disabled = 1;
-	a->watermark = 1;
-	a->wakeup_watermark = 1;
+	wake_at_half(a, SIDEBAND_RING_PAGES);
 	perf_records_attr(a, 1);
 }
 
@@ -206,6 +214,7 @@ static int open_events(struct perf_sampler *s, const struct sampling_event *ev,
 		perf_records_attr(&attr, 1);
 		attr.exclude_callchain_kernel = !kernel_chain;
 		attr.exclude_callchain_user = !user_chain;
+		wake_at_half(&attr, SAMPLE_RING_PAGES);
 	} else {
 		sideband_attr(&attr);
 	}
@@ -300,6 +309,13 @@ int perf_sampler_poll(struct perf_sampler *s, struct symbolizer *sym, struct sta
 			return err;
 	}
 	return 0;
+}
+
+void perf_sampler_watch(const struct perf_sampler *s, struct waitset *w)
+{
+	for (size_t cpu = 0; cpu < s->nrings; cpu++)
+		if (s->rings[cpu].base)
+			waitset_add(w, s->rings[cpu].fd);
 }
 
 const struct perf_record_counts *perf_sampler_counts(const struct perf_sampler *s)

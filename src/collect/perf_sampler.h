@@ -13,6 +13,7 @@
 #include "collect/target.h"
 
 struct perf_sampler;
+struct waitset;
 
 /* ev NULL: the sideband alone. Either way, of what the target names (its processes, their
  * threads and children to come, or the whole system). */
@@ -26,6 +27,9 @@ int perf_sampler_enable(struct perf_sampler *s);
 int perf_sampler_disable(struct perf_sampler *s);
 /* Reads everything pending, in time order: sideband into sym, samples into sink. */
 int perf_sampler_poll(struct perf_sampler *s, struct symbolizer *sym, struct stack_sink *sink);
+/* Adds each ring's descriptor to w: it wakes a wait once its ring is half full, or once the
+ * task it follows is gone. */
+void perf_sampler_watch(const struct perf_sampler *s, struct waitset *w);
 const struct perf_record_counts *perf_sampler_counts(const struct perf_sampler *s);
 uint64_t perf_sampler_bytes_read(const struct perf_sampler *s);
 void perf_sampler_close(struct perf_sampler *s);

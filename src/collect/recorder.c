@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,20 +18,33 @@
 #include "format/output.h"
 #include "util/log.h"
 #include "util/vec.h"
+#include "util/waitset.h"
 
-#define POLL_NS (100 * 1000 * 1000L)
+/* Between polls, the recorder sleeps until a collector's buffer fills, the target ends or a
+ * signal comes, and at the latest IDLE_POLL_NS. Each wake-up costs about 30 us of CPU on a VM,
+ * so a second between them when nothing needs following: DWARF tables and copied stacks do,
+ * every POLL_NS, and a new command's first moments every STARTUP_POLL_NS. */
+#define IDLE_POLL_NS 1000000000ULL
+#define POLL_NS 100000000ULL
 _Static_assert(POLL_NS < CPUPROF_POLL_GAP_NS, "the BPF maps are sized for polls this often");
-#define STARTUP_NS (500 * 1000 * 1000ULL)
-#define STARTUP_POLL_NS (10 * 1000 * 1000L)
+#define STARTUP_NS 500000000ULL
+#define STARTUP_POLL_NS 10000000ULL
 /* The kernel's counts are moved to user space this often, or sooner once the map being
  * written is half full (cpuprof_counts_filling), so it never fills and reading stays rare. */
 #define DRAIN_EVERY_NS 10000000000ULL
 
 static volatile sig_atomic_t stop_signal;
+static int stop_event_fd = -1; /* an eventfd in the recorder's waitset */
 
 static void on_stop_signal(int sig)
 {
+	int saved = errno;
+	uint64_t one = 1;
 	stop_signal = sig;
+	if (stop_event_fd >= 0 && write(stop_event_fd, &one, sizeof(one)) < 0) {
+		/* cannot happen with an eventfd; the flag alone ends the loop at its timeout */
+	}
+	errno = saved;
 }
 
 void recorder_default_options(struct recorder_options *o)
@@ -74,6 +89,10 @@ struct session {
 	struct cpuprof *bpf;
 	int *changed; /* processes whose code changed since the last poll (unwinding) */
 	size_t nchanged, changed_cap;
+	struct waitset wait;
+	int *pidfds; /* the targets', in the waitset */
+	size_t npidfds, pidfds_cap;
+	bool exits_wake; /* every target's end wakes the wait */
 	uint64_t start_ns, stop_ns;
 	uint64_t lost, stack_failures;
 };
@@ -275,24 +294,73 @@ static int collect(struct session *s, bool drain_bpf, uint64_t deadline)
 	return err;
 }
 
+static bool watch_exit(struct session *s, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return false;
+	if (VEC_RESERVE(s->pidfds, s->pidfds_cap, s->npidfds + 1) || waitset_add(&s->wait, fd)) {
+		close(fd);
+		return false;
+	}
+	s->pidfds[s->npidfds++] = fd;
+	return true;
+}
+
+/* What ends a wait early: a collector's buffer filling, a target ending, a stop signal. Where
+ * a target's end cannot wake it (no pidfd), waits stay short. */
+static void watch_events(struct session *s)
+{
+	if (waitset_init(&s->wait))
+		return;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd >= 0 && !waitset_add(&s->wait, fd))
+		stop_event_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	perf_sampler_watch(s->perf, &s->wait);
+	if (s->bpf)
+		waitset_add(&s->wait, cpuprof_wait_fd(s->bpf));
+	const struct target *t = &s->opt->target;
+	s->exits_wake = stop_event_fd >= 0 && (!t->child || watch_exit(s, t->child));
+	for (size_t i = 0; s->exits_wake && i < t->npids; i++)
+		s->exits_wake = watch_exit(s, t->pids[i]);
+}
+
+static void unwatch_events(struct session *s)
+{
+	int fd = stop_event_fd;
+	stop_event_fd = -1; /* before the close: the handler must not write to a reused number */
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < s->npidfds; i++)
+		close(s->pidfds[i]);
+	free(s->pidfds);
+	waitset_close(&s->wait);
+}
+
+/* How long the loop may sleep when nothing wakes it sooner. */
+static uint64_t poll_interval(struct session *s, uint64_t now)
+{
+	bool tables = s->bpf && cpuprof_unwind_mode(s->bpf) != CPUPROF_UNWIND_FP;
+	if (tables && now - s->start_ns < STARTUP_NS)
+		return STARTUP_POLL_NS;
+	return tables || !s->exits_wake ? POLL_NS : IDLE_POLL_NS;
+}
+
 static int record_loop(struct session *s)
 {
 	struct recorder_options *o = s->opt;
 	bool status = !o->quiet && isatty(STDERR_FILENO);
 	uint64_t end = o->duration > 0 ? s->start_ns + (uint64_t)(o->duration * 1e9) : 0;
 	uint64_t next_drain = s->start_ns + DRAIN_EVERY_NS, next_status = s->start_ns + 1000000000;
-	bool tables = s->bpf && cpuprof_unwind_mode(s->bpf) != CPUPROF_UNWIND_FP;
 	while (!stop_signal && !target_ended(s)) {
-		/* A new command maps its libraries in its first moments: follow them closely so
-		 * its unwind tables are complete early. Frame pointers need no tables, and each
-		 * wake-up costs. */
-		long poll_ns =
-		    tables && now_ns() - s->start_ns < STARTUP_NS ? STARTUP_POLL_NS : POLL_NS;
-		struct timespec ts = {0, poll_ns};
-		uint64_t now = now_ns();
-		if (end && now + (uint64_t)poll_ns > end)
-			ts.tv_nsec = now >= end ? 0 : (long)(end - now);
-		nanosleep(&ts, NULL);
+		uint64_t now = now_ns(), wait_ns = poll_interval(s, now);
+		if (status && next_status > now && next_status - now < wait_ns)
+			wait_ns = next_status - now;
+		if (end && now + wait_ns > end)
+			wait_ns = now >= end ? 0 : end - now;
+		waitset_wait(&s->wait, wait_ns);
 		now = now_ns();
 		bool drain = now >= next_drain || (s->bpf && cpuprof_counts_filling(s->bpf));
 		int err = collect(s, drain, end);
@@ -495,8 +563,10 @@ int recorder_run(struct recorder_options *o)
 	if (t->child && s.bpf)
 		cpuprof_process_changed(s.bpf, t->child); /* exec'd: its own code now */
 	code = 1;
+	watch_events(&s);
 	int err = record_loop(&s);
 	s.stop_ns = now_ns();
+	unwatch_events(&s);
 	debug_cpu("recording");
 	end_command(t);
 	if (!err)

@@ -40,6 +40,21 @@ check "-a: kiln's own samples carry no stacks" bash -c "! grep -q '^kiln-$self;'
 check "-d 2 records for about 2 s" test "$(echo "$recorded >= 1.9 && $recorded <= 2.5" | bc)" -eq 1
 check "-d 2 ends (set-up and symbols included) within 30 s" test "$(echo "$elapsed < 30" | bc)" -eq 1
 
+# Between polls kiln sleeps until a buffer fills, a target ends or a signal comes: a quiet
+# frame-pointer recording wakes about once a second (it polled every 100 ms: 36 switches in 3 s;
+# the spinner running meanwhile adds a few preemptions).
+switches=$("$KILN" stat -e context-switches -- "$KILN" record -q -a --unwind fp -d 3 \
+	-o "$TMP/quiet.folded" 2>&1 | awk '$2 == "context-switches" {gsub(",", "", $1); print $1}')
+echo "a quiet 3 s recording: ${switches:-?} context switches"
+check "a quiet recording sleeps between rare wake-ups" test "${switches:-99}" -le 20
+# The end of a -p target wakes kiln at once, not at its next timeout.
+sleep 1 & short=$!
+"$KILN" record -q -p $short --unwind fp -o "$TMP/short.folded" 2>"$TMP/short.err"
+cat "$TMP/short.err"
+short_s=$(sed -n 's/.* processes, \([0-9.]*\) s, .*/\1/p' "$TMP/short.err")
+rm -f "$TMP/short.err" "$TMP/quiet.folded" "$TMP/short.folded"
+check "-p: the target's exit ends the recording at once" test "$(echo "${short_s:-9} <= 1.4" | bc)" -eq 1
+
 set +e
 "$KILN" record -q -o "$TMP/x.folded" -- "$WORKLOADS/exitcode" 7; rc=$?
 set -e
