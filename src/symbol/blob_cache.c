@@ -15,17 +15,29 @@
 #include "util/log.h"
 #include "util/vec.h"
 
-#define MAGIC "KILNBLB\n"
+#define MAGIC "KILNBL2\n"
+#define MAGIC_UNFENCED "KILNBLB\n" /* before the fence: read, and rewritten at the next save */
 #define MAX_BLOBS 100000
 #define MAX_FILE_BYTES (64u << 20)
 #define ALIGN 8
 
 /* The file: MAGIC, u32 format, u32 identity length, the identity, zeros to a multiple of 8,
- * u64 blob count, one index entry per blob in key order, then the blobs, each at a multiple
- * of 8. Native byte order: the cache never leaves the host. */
+ * u64 blob count, the fence (the key of every FENCE-th index entry), one index entry per blob
+ * in key order, then the blobs, each at a multiple of 8. Native byte order: the cache never
+ * leaves the host.
+ *
+ * A lookup searches the fence, then one block of FENCE entries: a few pages of the file, where
+ * a search of the whole index would touch a page per step. On a VM each page a process touches
+ * for the first time costs microseconds, more than the search. */
 struct index_entry {
 	uint64_t key, offset, len;
 };
+#define FENCE 128
+
+static size_t fence_count(size_t n)
+{
+	return (n + FENCE - 1) / FENCE;
+}
 
 struct added {
 	uint64_t key;
@@ -39,6 +51,7 @@ struct added {
 struct stored {
 	const uint8_t *map; /* NULL when there is no usable file */
 	size_t map_len;
+	const uint64_t *fence; /* NULL in an unfenced file */
 	const struct index_entry *index;
 	size_t n;
 };
@@ -75,7 +88,10 @@ static void use_file(const struct blob_cache *c, struct stored *f)
 	uint32_t format, idlen;
 	size_t at = sizeof(MAGIC) - 1, head = header_len(c->identity);
 	uint64_t n;
-	if (f->map_len < head || memcmp(f->map, MAGIC, at))
+	if (f->map_len < head)
+		return;
+	bool fenced = !memcmp(f->map, MAGIC, at);
+	if (!fenced && memcmp(f->map, MAGIC_UNFENCED, at))
 		return;
 	memcpy(&format, f->map + at, sizeof(format));
 	memcpy(&idlen, f->map + at + sizeof(format), sizeof(idlen));
@@ -84,9 +100,13 @@ static void use_file(const struct blob_cache *c, struct stored *f)
 	    memcmp(f->map + at, c->identity, idlen))
 		return;
 	memcpy(&n, f->map + head - sizeof(n), sizeof(n));
-	if (n > MAX_BLOBS || n > (f->map_len - head) / sizeof(struct index_entry))
+	size_t fence_bytes = fenced ? fence_count((size_t)n) * sizeof(uint64_t) : 0;
+	if (n > MAX_BLOBS ||
+	    n * sizeof(struct index_entry) + fence_bytes > (uint64_t)(f->map_len - head))
 		return;
-	f->index = (const struct index_entry *)(f->map + head); /* head is a multiple of 8 */
+	/* head and the fence are multiples of 8 bytes */
+	f->fence = fenced ? (const uint64_t *)(f->map + head) : NULL;
+	f->index = (const struct index_entry *)(f->map + head + fence_bytes);
 	f->n = (size_t)n;
 }
 
@@ -140,9 +160,31 @@ static const void *entry_blob(const struct stored *f, size_t i, size_t *len)
 	return f->map + e->offset;
 }
 
+/* The block of index entries that holds key if any entry does: [*lo, *hi). */
+static void fence_block(const struct stored *f, uint64_t key, size_t *lo, size_t *hi)
+{
+	*lo = 0;
+	*hi = f->n;
+	if (!f->fence)
+		return;
+	size_t a = 0, b = fence_count(f->n); /* the first fence key above key */
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (f->fence[mid] <= key)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	size_t block = a ? a - 1 : 0;
+	*lo = block * FENCE;
+	*hi = *lo + FENCE < f->n ? *lo + FENCE : f->n;
+}
+
 static const void *stored_blob(const struct stored *f, uint64_t key, size_t *len)
 {
-	size_t lo = 0, hi = f->n;
+	size_t lo, hi, end;
+	fence_block(f, key, &lo, &hi);
+	end = hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (f->index[mid].key < key)
@@ -150,7 +192,7 @@ static const void *stored_blob(const struct stored *f, uint64_t key, size_t *len
 		else
 			hi = mid;
 	}
-	return lo < f->n && f->index[lo].key == key ? entry_blob(f, lo, len) : NULL;
+	return lo < end && f->index[lo].key == key ? entry_blob(f, lo, len) : NULL;
 }
 
 const void *blob_cache_get(const struct blob_cache *c, uint64_t key, size_t *len)
@@ -270,9 +312,15 @@ static int write_blobs(FILE *out, void *arg)
 	fwrite(zeros, 1, head - sizeof(w->n) - (sizeof(MAGIC) - 1 + 2 * sizeof(uint32_t) + idlen),
 	       out);
 	fwrite(&w->n, sizeof(w->n), 1, out);
-	uint64_t offset = head + w->n * sizeof(struct index_entry), key;
+	uint64_t key, i = 0;
 	const void *data;
 	size_t len;
+	merge_rewind(w->m);
+	while (merge_next(w->m, &key, &data, &len))
+		if (i++ % FENCE == 0)
+			fwrite(&key, sizeof(key), 1, out);
+	uint64_t offset =
+	    head + fence_count(w->n) * sizeof(uint64_t) + w->n * sizeof(struct index_entry);
 	merge_rewind(w->m);
 	while (merge_next(w->m, &key, &data, &len)) {
 		struct index_entry e = {key, offset, len};
@@ -301,7 +349,8 @@ int blob_cache_save(struct blob_cache *c)
 	qsort(added, c->nadded, sizeof(*added), by_key);
 	/* The delta while it stays small next to the base; else everything into a new base. */
 	size_t delta = c->level[DELTA].n + c->nadded;
-	bool to_base = delta > DELTA_MIN && delta > c->level[BASE].n / 8;
+	const struct stored *base = &c->level[BASE];
+	bool to_base = (delta > DELTA_MIN && delta > base->n / 8) || (base->n && !base->fence);
 	struct merge m = {.added = added, .nadded = c->nadded};
 	if (to_base)
 		m.files[m.nfiles++] = &c->level[BASE];
@@ -314,6 +363,7 @@ int blob_cache_save(struct blob_cache *c)
 		w.n++;
 		size += sizeof(struct index_entry) + pad(len);
 	}
+	size += fence_count(w.n) * sizeof(uint64_t);
 	int err = size > MAX_FILE_BYTES ? -EFBIG : 0;
 	if (!err)
 		err = debug_cache_store_kind(c->build_id, c->suffix[to_base ? BASE : DELTA],

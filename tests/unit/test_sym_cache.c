@@ -146,9 +146,16 @@ static void records_fold_into_the_base(void **state)
 	assert_true(file_exists(".d.sym"));
 	struct sym_cache *c = sym_cache_open(BUILD_ID_MANY, "debug none");
 	struct src_frame out[1];
-	for (uint64_t a = 0x1000; a < next; a += 16)
+	/* Blocks of the base's fence (blob_cache.c) and their edges: every key found, none
+	 * between them, before the first or past the last. */
+	for (uint64_t a = 0x1000; a < next; a += 16) {
 		assert_int_equal(sym_cache_get(c, a, out, 1), 1);
+		assert_int_equal(sym_cache_get(c, a + 8, out, 1), 0);
+	}
+	assert_int_equal(sym_cache_get(c, 0, out, 1), 0);
+	assert_int_equal(sym_cache_get(c, 0xff0, out, 1), 0);
 	assert_int_equal(sym_cache_get(c, next, out, 1), 0);
+	assert_int_equal(sym_cache_get(c, UINT64_MAX, out, 1), 0);
 	sym_cache_free(c);
 }
 
