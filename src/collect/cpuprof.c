@@ -45,6 +45,7 @@
 struct known_stack {
 	uint32_t first; /* in ips */
 	uint32_t depth;
+	bool queued; /* a kernel stack whose names were asked for (queue_kernel_names) */
 };
 
 struct cpuprof {
@@ -464,7 +465,7 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 			c->ips[c->nips + i] = CPUPROF_KERNEL_HIGH | ((const uint32_t *)st->ips)[i];
 	else
 		memcpy(c->ips + c->nips, st->ips, st->depth * sizeof(uint64_t));
-	c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, st->depth};
+	c->stacks[id - 1] = (struct known_stack){(uint32_t)c->nips, st->depth, false};
 	c->nips += st->depth;
 	return 0;
 }
@@ -504,6 +505,22 @@ static int deliver(struct cpuprof *c, struct stack_sink *sink, const struct cpup
 	return whole ? stack_sink_add_keyed(sink, k, sizeof(*k), &rs) : stack_sink_add(sink, &rs);
 }
 
+/* The kernel stacks of a drained batch, queued for naming before any is symbolized: the kernel
+ * names addresses 64 at a time (symbol/ksym.c), where a stack at a time cost a system call and a
+ * sort each (186 of them at the end of a 10 kHz recording). */
+static void queue_kernel_names(struct cpuprof *c, struct stack_sink *sink, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++) {
+		uint64_t hash = c->keys[i].kernel_stack;
+		uint32_t id = hash ? intern_find(&c->stack_ids, &hash, sizeof(hash)) : 0;
+		if (!id || c->stacks[id - 1].queued)
+			continue;
+		struct known_stack *st = &c->stacks[id - 1];
+		st->queued = true;
+		stack_sink_prefetch_kernel(sink, c->ips + st->first, st->depth);
+	}
+}
+
 /* Moves every entry of one counts map into the sink, deleting it from the kernel. */
 static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *sink)
 {
@@ -518,6 +535,7 @@ static int drain_map(struct cpuprof *c, struct bpf_map *map, struct stack_sink *
 		first = false;
 		c->count_bytes += n * (sizeof(*c->keys) + sizeof(*c->values));
 		c->count_entries += n;
+		queue_kernel_names(c, sink, n);
 		for (__u32 i = 0; i < n; i++) {
 			int derr = deliver(c, sink, &c->keys[i], c->values[i]);
 			if (derr)

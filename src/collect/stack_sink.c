@@ -107,6 +107,11 @@ static long add_stack(struct stack_sink *s, const struct raw_stack *rs)
 	return idx;
 }
 
+void stack_sink_prefetch_kernel(struct stack_sink *s, const uint64_t *ips, uint32_t n)
+{
+	sym_kernel_prefetch(s->sym, ips, n);
+}
+
 int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs)
 {
 	long idx = add_stack(s, rs);

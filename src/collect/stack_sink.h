@@ -42,6 +42,9 @@ struct stack_sink {
 int stack_sink_init(struct stack_sink *s, struct kiln_profile *p, struct symbolizer *sym,
 		    int64_t period_ns, bool timeline);
 void stack_sink_free(struct stack_sink *s);
+/* A kernel stack (leaf first) to be added soon: its names are looked up together with the
+ * others queued before the next one is symbolized (sym_kernel_prefetch). */
+void stack_sink_prefetch_kernel(struct stack_sink *s, const uint64_t *ips, uint32_t n);
 int stack_sink_add(struct stack_sink *s, const struct raw_stack *rs);
 /* For a key (the collector's own bytes naming pid, thread and stack) added before by
  * stack_sink_add_keyed: adds count to its sample and returns 1, without symbolizing again.

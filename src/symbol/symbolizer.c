@@ -61,6 +61,8 @@ struct symbolizer {
 	struct kiln_profile *cached;
 	struct addr_map loc_cache;  /* (process gen << 1 | ra, addr) -> location */
 	struct addr_map kloc_cache; /* (ra, addr) -> location */
+	uint64_t *kqueue;	    /* kernel addresses to look up together (sym_kernel_prefetch) */
+	size_t nkqueue, kqueue_cap;
 	struct addr_map run_cache;  /* (object id, lookup vaddr) -> run index + 1 */
 	struct addr_map name_cache; /* (string address, 0 raw | 1 demangled) -> string id */
 	struct line_run *runs;
@@ -114,6 +116,7 @@ void symbolizer_free(struct symbolizer *s)
 	addr_map_free(&s->obj_index);
 	addr_map_free(&s->loc_cache);
 	addr_map_free(&s->kloc_cache);
+	free(s->kqueue);
 	addr_map_free(&s->run_cache);
 	addr_map_free(&s->name_cache);
 	intern_free(&s->names);
@@ -804,20 +807,26 @@ static uint32_t resolve_kernel(struct symbolizer *s, struct kiln_profile *p, uin
 void sym_kernel_prefetch(struct symbolizer *s, const uint64_t *stack, size_t n)
 {
 	kernel_symbols_ready(s);
-	if (!s->klive || !n)
+	if (!s->klive || !n || VEC_RESERVE(s->kqueue, s->kqueue_cap, s->nkqueue + n))
 		return;
-	uint64_t lookup[256];
-	size_t m = 0;
-	for (size_t i = 0; i < n && m < sizeof(lookup) / sizeof(lookup[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (!addr_map_get(&s->kloc_cache, i ? 1 : 0, stack[i]))
-			lookup[m++] = i && stack[i] ? stack[i] - 1 : stack[i];
-	ksym_live_prefetch(s->klive, lookup, m); /* what fails here is looked up one by one */
+			s->kqueue[s->nkqueue++] = i && stack[i] ? stack[i] - 1 : stack[i];
+}
+
+/* What fails here is looked up one by one. */
+static void run_kernel_queue(struct symbolizer *s)
+{
+	if (s->klive && s->nkqueue)
+		ksym_live_prefetch(s->klive, s->kqueue, s->nkqueue);
+	s->nkqueue = 0;
 }
 
 static uint32_t kernel_location(struct symbolizer *s, struct kiln_profile *p, uint64_t addr,
 				bool ra)
 {
 	kernel_symbols_ready(s);
+	run_kernel_queue(s);
 	use_profile(s, p);
 	uint32_t v = addr_map_get(&s->kloc_cache, ra ? 1 : 0, addr);
 	if (!v) {

@@ -50,8 +50,9 @@ uint32_t sym_user_location_ra(struct symbolizer *s, struct kiln_profile *p, int 
 uint32_t sym_kernel_location_ra(struct symbolizer *s, struct kiln_profile *p, uint64_t addr);
 
 /* A kernel stack about to be resolved (leaf first, as sym_kernel_location then
- * sym_kernel_location_ra take it): its unknown addresses are looked up in one call into the
- * kernel instead of one each. Only an optimization; nothing is lost without it. */
+ * sym_kernel_location_ra take it): its unknown addresses are queued, and the next kernel location
+ * asked for looks up the whole queue in as few calls into the kernel as it can, instead of one
+ * each. Queuing many stacks first saves more. Only an optimization; nothing is lost without it. */
 void sym_kernel_prefetch(struct symbolizer *s, const uint64_t *stack, size_t n);
 
 /* Cached location ids belong to one profile; a new profile at the same address as a freed one
