@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/atomic_file.h"
@@ -189,6 +190,57 @@ static long long cache_limit(void)
  * (a stat per file each time). */
 static long long known_total = -1;
 
+/* The same total kept between processes, in LEDGER: a run that stores a few results does not
+ * stat the hundreds of files of the cache. A file replaced or removed is not taken off it, and
+ * a process writes it again only once it stored LEDGER_SLACK more bytes (a run's few new
+ * results are left out, not worth a write each); a full look at least every LEDGER_TRUST_S
+ * corrects both, and what concurrent runs wrote over each other. */
+#define LEDGER ".size"
+#define LEDGER_TRUST_S 3600
+#define LEDGER_SLACK (64 << 10)
+static long long ledger_total = -1; /* as this process last read or wrote it */
+static long long ledger_looked;	    /* when the directory was last looked at whole */
+
+static bool ledger_path(const char *dir, char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/%s", dir, LEDGER);
+	return n > 0 && (size_t)n < len;
+}
+
+static long long read_ledger(const char *dir)
+{
+	char path[PATH_MAX], text[32];
+	int fd = ledger_path(dir, path, sizeof(path)) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	long long total, looked;
+	if (n <= 0)
+		return -1;
+	text[n] = 0;
+	if (sscanf(text, "%lld %lld", &total, &looked) != 2 || total < 0 ||
+	    (long long)time(NULL) - looked > LEDGER_TRUST_S)
+		return -1;
+	ledger_looked = looked;
+	return total;
+}
+
+static int print_total(FILE *out, void *arg)
+{
+	fprintf(out, "%lld %lld\n", *(const long long *)arg, ledger_looked);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* The ledger is a hint: a failure to write it costs a full look next time, nothing else. */
+static void write_ledger(const char *dir, long long total)
+{
+	char path[PATH_MAX];
+	if (ledger_path(dir, path, sizeof(path)))
+		atomic_write_file(path, print_total, &total);
+	ledger_total = total;
+}
+
 /* Removes the copies used least recently until `incoming` more bytes fit; false if they never
  * can. */
 static bool make_room(const char *dir, long long incoming)
@@ -196,8 +248,12 @@ static bool make_room(const char *dir, long long incoming)
 	long long limit = cache_limit();
 	if (incoming > limit)
 		return false;
+	if (known_total < 0)
+		known_total = ledger_total = read_ledger(dir);
 	if (known_total >= 0 && known_total + incoming <= limit) {
 		known_total += incoming;
+		if (known_total - ledger_total >= LEDGER_SLACK)
+			write_ledger(dir, known_total);
 		return true;
 	}
 	DIR *d = opendir(dir);
@@ -228,6 +284,8 @@ static bool make_room(const char *dir, long long incoming)
 	closedir(d);
 	free(copies);
 	known_total = total + incoming;
+	ledger_looked = (long long)time(NULL);
+	write_ledger(dir, known_total);
 	return total + incoming <= limit;
 }
 
