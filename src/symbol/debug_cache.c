@@ -268,7 +268,8 @@ static bool make_room(const char *dir, long long incoming)
 		bool ours = (len > 6 && !strcmp(e->d_name + len - 6, ".debug")) ||
 			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi")) ||
 			    (len > 4 && !strcmp(e->d_name + len - 4, ".sym")) ||
-			    (len > 3 && !strcmp(e->d_name + len - 3, ".cu"));
+			    (len > 3 && !strcmp(e->d_name + len - 3, ".cu")) ||
+			    (len > 4 && !strcmp(e->d_name + len - 4, ".cid"));
 		if (!ours || len >= sizeof(copies->name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
 		    VEC_RESERVE(copies, cap, n + 1))
 			continue;

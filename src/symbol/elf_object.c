@@ -13,6 +13,7 @@
 #include "symbol/debug_cache.h"
 #include "symbol/debuginfo.h"
 #include "symbol/elf_content_id.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 static void image_close(struct elf_image *im)
@@ -71,6 +72,9 @@ struct elf_object *elf_object_from_fd(int fd, const char *path)
 	}
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
+	o->file_size = (uint64_t)st.st_size;
+	o->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	o->ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec;
 	return o;
 }
 
@@ -368,6 +372,38 @@ static void load_debug_file(struct elf_object *o)
 	close(fd);
 }
 
+static int write_content_id(FILE *out, void *arg)
+{
+	fputs(arg, out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* The content hash of a file without a build id, remembered in the cache by the file's version
+ * (device, inode, size, change times: a change of content changes ctime): hashing its sections
+ * read most of a large binary on every run. */
+static void content_id(struct elf_object *o)
+{
+	char key[17] = "", stored[2 * ELF_CONTENT_ID_LEN + 2], path[PATH_MAX];
+	if (o->ino) {
+		uint64_t version[5] = {o->dev, o->ino, o->file_size, o->mtime_ns, o->ctime_ns};
+		snprintf(key, sizeof(key), "%016llx",
+			 (unsigned long long)hash_bytes(version, sizeof(version)));
+		int fd = debug_cache_open_kind(key, ".cid", path, sizeof(path));
+		ssize_t n = fd >= 0 ? read(fd, stored, sizeof(stored) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n == 2 * ELF_CONTENT_ID_LEN) {
+			stored[n] = 0;
+			memcpy(o->cache_id, stored, (size_t)n + 1);
+			return;
+		}
+	}
+	elf_content_id_hex(o->main.elf, o->cache_id, sizeof(o->cache_id));
+	if (*key && strlen(o->cache_id) == 2 * ELF_CONTENT_ID_LEN)
+		debug_cache_store_kind(key, ".cid", 2 * ELF_CONTENT_ID_LEN, write_content_id,
+				       o->cache_id);
+}
+
 bool elf_object_parse(struct elf_object *o)
 {
 	if (o->parsed)
@@ -381,7 +417,7 @@ bool elf_object_parse(struct elf_object *o)
 	if (o->build_id[0])
 		memcpy(o->cache_id, o->build_id, sizeof(o->cache_id));
 	else
-		elf_content_id_hex(o->main.elf, o->cache_id, sizeof(o->cache_id));
+		content_id(o);
 	read_plt(o);
 	load_debug_file(o);
 	return true;

@@ -30,6 +30,7 @@ struct elf_object {
 	char *path; /* the name processes map it by ("[vdso]" for the vdso) */
 	char *root; /* "/proc/PID/root" of a container process, for finding its debug file */
 	uint64_t dev, ino;
+	uint64_t file_size, mtime_ns, ctime_ns; /* with dev and ino, the file's version */
 	uint32_t id; /* 1-based, unique per symbolizer: cache keys use it */
 	struct elf_image main;
 	bool parsed;
