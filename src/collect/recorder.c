@@ -21,10 +21,11 @@
 #include "util/waitset.h"
 
 /* Between polls, the recorder sleeps until a collector's buffer fills, the target ends or a
- * signal comes, and at the latest IDLE_POLL_NS. Each wake-up costs about 30 us of CPU on a VM,
- * so a second between them when nothing needs following: DWARF tables and copied stacks do,
- * every POLL_NS, and a new command's first moments every STARTUP_POLL_NS. */
-#define IDLE_POLL_NS 1000000000ULL
+ * signal comes, and at the latest IDLE_POLL_NS. Each wake-up costs 30 to 100 us of CPU on this
+ * VM (more, the more memory kiln has mapped), so nothing but the timeout wakes it when nothing
+ * needs following: DWARF tables and copied stacks do, every POLL_NS, and a new command's first
+ * moments every STARTUP_POLL_NS. A terminal's status line still comes every second. */
+#define IDLE_POLL_NS 5000000000ULL
 #define POLL_NS 100000000ULL
 _Static_assert(POLL_NS < CPUPROF_POLL_GAP_NS, "the BPF maps are sized for polls this often");
 #define STARTUP_NS 500000000ULL

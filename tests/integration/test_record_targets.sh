@@ -41,7 +41,7 @@ check "-d 2 records for about 2 s" test "$(echo "$recorded >= 1.9 && $recorded <
 check "-d 2 ends (set-up and symbols included) within 30 s" test "$(echo "$elapsed < 30" | bc)" -eq 1
 
 # Between polls kiln sleeps until a buffer fills, a target ends or a signal comes: a quiet
-# frame-pointer recording wakes about once a second (it polled every 100 ms: 36 switches in 3 s;
+# frame-pointer recording wakes a few times (it polled every 100 ms: 36 switches in 3 s;
 # the spinner running meanwhile adds a few preemptions).
 switches=$("$KILN" stat -e context-switches -- "$KILN" record -q -a --unwind fp -d 3 \
 	-o "$TMP/quiet.folded" 2>&1 | awk '$2 == "context-switches" {gsub(",", "", $1); print $1}')
