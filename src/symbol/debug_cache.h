@@ -23,8 +23,10 @@ int debug_cache_open(const char *build_id, char *path, size_t len);
 /* True when elf has compressed debug sections: a copy would spare inflating them. */
 bool debug_cache_worth_it(Elf *elf);
 /* Other files derived from an object and kept by its build id under the same bound (e.g.
- * ".cfi": unwind tables, ".sym": resolved addresses, ".cu": unit indexes): opened read-only, or
- * -errno; stored whole through write (size: what it will take, for the bound), 0 or -errno. */
+ * ".cfi": unwind tables, ".sym": resolved addresses, ".cu": unit indexes, ".cid": content
+ * hashes): opened read-only, or -errno (opening marks a file used, to the hour: the bound
+ * removes the least recently used first); stored whole through write (size: what it will take,
+ * for the bound), 0 or -errno. */
 int debug_cache_open_kind(const char *build_id, const char *suffix, char *path, size_t len);
 int debug_cache_store_kind(const char *build_id, const char *suffix, long long size,
 			   atomic_writer write, void *arg);
