@@ -47,12 +47,13 @@ echo "workload: $MILLIONS M iterations (short run), $LONG M (long run), pinned t
 #
 # The profiler's user-space CPU: the kernel splits rusage into user and system time by which
 # mode the timer tick (4 ms apart here) lands in, too coarse for the ~10 ms measured here. So
-# extra runs (USER_REPEAT, default 2) put an outer perf on the profiler's task, sampling it
-# every 250 us of its CPU time: its user-mode samples times 250 us are its user-space CPU.
-# Those runs count for nothing else, because on this VM each sampling interrupt costs ~28 us,
-# which makes the sampled profiler's own CPU about 11% higher.
+# extra runs (USER_REPEAT, default 4: kiln's varies by a third from run to run, with how many
+# addresses it meets for the first time) put an outer perf on the profiler's task, sampling it
+# every 250 us of its CPU time: its user-mode samples times 250 us are its user-space CPU; the
+# table gives their mean. Those runs count for nothing else, because on this VM each sampling
+# interrupt costs ~28 us, which makes the sampled profiler's own CPU about 11% higher.
 SELF_PERIOD_NS=250000
-USER_REPEAT=${USER_REPEAT:-2}
+USER_REPEAT=${USER_REPEAT:-4}
 SELF_SAMPLE=0
 run_once() {
 	local millions=$1 name=$2; shift 2
