@@ -55,7 +55,6 @@ struct cpuprof {
 	int ncpus;
 	int64_t period_ns;
 	uint32_t counts_capacity, stacks_capacity, ring_bytes_capacity;
-	uint64_t stacks_received;	     /* stack records, resent ones too */
 	uint64_t ring_bytes, ring_records;   /* new stacks (and copies) */
 	uint64_t count_bytes, count_entries; /* counts map entries drained */
 
@@ -453,7 +452,6 @@ static int on_new_stack(void *ctx, void *data, size_t size)
 	if (VEC_RESERVE(c->unpurged, c->unpurged_cap, c->nunpurged + 1))
 		return -ENOMEM;
 	c->unpurged[c->nunpurged++] = st->hash;
-	c->stacks_received++;
 	if (!added)
 		return 0; /* sent again after a purge */
 	size_t cap = c->stacks_cap;
@@ -555,8 +553,9 @@ static void purge_sent_stacks(struct cpuprof *c)
 		return;
 	__u32 n = (__u32)c->nunpurged;
 	bpf_map_delete_batch(bpf_map__fd(c->skel->maps.stacks_seen), c->unpurged, &n, NULL);
+	/* Every stack received so far is now out of the set: the program counts from here. */
+	__atomic_fetch_add(&c->skel->bss->stacks_at_purge, c->nunpurged, __ATOMIC_RELAXED);
 	c->nunpurged = 0;
-	__atomic_store_n(&c->skel->bss->stacks_at_purge, c->stacks_received, __ATOMIC_RELAXED);
 }
 
 static int deliver_copies(struct cpuprof *c, struct stack_sink *sink)
@@ -664,7 +663,7 @@ bool cpuprof_counts_filling(struct cpuprof *c)
 {
 	struct cpuprof_bpf__bss *bss = c->skel->bss;
 	uint64_t added = __atomic_load_n(&bss->keys_added, __ATOMIC_RELAXED);
-	return added - bss->keys_at_drain >= c->counts_capacity / 2;
+	return added - bss->keys_at_drain >= c->skel->rodata->wake_keys;
 }
 
 int cpuprof_drain(struct cpuprof *c, struct stack_sink *sink)

@@ -246,6 +246,19 @@ static void write_ledger(const char *dir, long long total)
 	ledger_total = total;
 }
 
+/* The kinds of file the bound counts (debug_cache.h): the ledger and temporary files are not
+ * among them. */
+static bool is_cache_file(const char *name, size_t len)
+{
+	static const char *const kinds[] = {".debug", ".cfi", ".sym", ".cu", ".cid"};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t k = strlen(kinds[i]);
+		if (len > k && !strcmp(name + len - k, kinds[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Removes the copies used least recently until `incoming` more bytes fit; false if they never
  * can. */
 static bool make_room(const char *dir, long long incoming)
@@ -270,13 +283,8 @@ static bool make_room(const char *dir, long long incoming)
 	for (struct dirent *e; (e = readdir(d));) {
 		size_t len = strlen(e->d_name);
 		struct stat st;
-		bool ours = (len > 6 && !strcmp(e->d_name + len - 6, ".debug")) ||
-			    (len > 4 && !strcmp(e->d_name + len - 4, ".cfi")) ||
-			    (len > 4 && !strcmp(e->d_name + len - 4, ".sym")) ||
-			    (len > 3 && !strcmp(e->d_name + len - 3, ".cu")) ||
-			    (len > 4 && !strcmp(e->d_name + len - 4, ".cid"));
-		if (!ours || len >= sizeof(copies->name) || fstatat(dirfd(d), e->d_name, &st, 0) ||
-		    VEC_RESERVE(copies, cap, n + 1))
+		if (!is_cache_file(e->d_name, len) || len >= sizeof(copies->name) ||
+		    fstatat(dirfd(d), e->d_name, &st, 0) || VEC_RESERVE(copies, cap, n + 1))
 			continue;
 		copies[n] = (struct cached_copy){.used = st.st_mtim, .size = st.st_size};
 		memcpy(copies[n++].name, e->d_name, len + 1);

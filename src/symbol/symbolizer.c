@@ -453,19 +453,13 @@ static uint32_t cached_str(struct symbolizer *s, struct kiln_profile *p, const c
 	return id;
 }
 
-/* Whether the demangler may change the name (demangle.c's own test): most names, C ones and
- * every kernel one, it leaves as they are, and they need one string id, not two. */
-static bool may_be_mangled(const char *name)
-{
-	return name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
-}
-
 static uint32_t function_id(struct symbolizer *s, struct kiln_profile *p, const char *raw,
 			    const char *decl_file, int decl_line)
 {
+	/* A name the demangler leaves alone needs one string id, not two. */
 	uint32_t system_name = cached_str(s, p, raw, false);
-	struct kiln_function f = {.name = may_be_mangled(raw) ? cached_str(s, p, raw, true)
-							      : system_name,
+	struct kiln_function f = {.name = kiln_may_be_mangled(raw) ? cached_str(s, p, raw, true)
+								   : system_name,
 				  .system_name = system_name,
 				  .filename = decl_file ? cached_str(s, p, decl_file, false) : 0,
 				  .start_line = decl_line};
