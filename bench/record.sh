@@ -109,16 +109,48 @@ median_fields() {
 		     printf "%s%s", a[int((n + 1) / 2)], i < nf ? " " : "\n" }}'
 }
 
-# profile NAME HZ CMD...: REPEAT short and long runs (medians), one table row; the medians go
-# to $TMP/rows for the ratios at the end.
-profile() {
-	local name=$1 hz=$2; shift 2
-	[[ "$name@$hz" =~ $ONLY ]] || return 0
-	local short long
-	short=$(for _ in $(seq "$REPEAT"); do run_once "$MILLIONS" "$name" "$@"; done | median_fields)
-	long=$(for _ in $(seq "$REPEAT"); do run_once "$LONG" "$name" "$@"; done | median_fields)
-	local user; user=$(for _ in $(seq "$USER_REPEAT"); do SELF_SAMPLE=1 run_once "$MILLIONS" "$name" "$@"; done |
-		awk '{sum += $4} END {printf "%.4f", NR ? sum / NR : 0}')
+# The command with which profiler NAME records at HZ, into the array CMD.
+profiler_cmd() {
+	local name=$1 hz=$2
+	case $name in
+	"kiln bpf") CMD=("$KILN" record -q --mode bpf --unwind fp -a -F "$hz" -o "$TMP/k.folded") ;;
+	"kiln dwarf") CMD=("$KILN" record -q --mode bpf --unwind dwarf -a -F "$hz" -o "$TMP/k.folded") ;;
+	"kiln perf") CMD=("$KILN" record -q --mode perf -a -F "$hz" -o "$TMP/k.folded") ;;
+	"perf -g" | "perf -g+script") CMD=(perf record -q -a -g -F "$hz" -o "$TMP/perf.data") ;;
+	"perf dwarf") CMD=(perf record -q -a --call-graph dwarf -F "$hz" -o "$TMP/perf.data") ;;
+	*) echo "bench/record.sh: no profiler named $name" >&2; exit 1 ;;
+	esac
+}
+
+run_file() { echo "$TMP/runs/$(echo "$1@$2" | tr -c 'A-Za-z0-9@\n' _).$3"; }
+
+# rounds HZ KIND NAME...: REPEAT (USER_REPEAT for KIND user) rounds, each recording once with
+# every profiler, the order rotating from round to round. The targets are ratios between
+# rows, and this VM's speed (the timer interrupt's cost with it) drifts over minutes: profiler
+# after profiler within each round puts the same drift into every row, where row after row
+# (a quarter of an hour apart at 10 kHz) would put it into the ratios.
+rounds() {
+	local hz=$1 kind=$2; shift 2
+	local n=$# reps=$REPEAT millions=$MILLIONS sample=0
+	[ "$kind" = long ] && millions=$LONG
+	[ "$kind" = user ] && { reps=$USER_REPEAT; sample=1; }
+	local names=("$@") r i name
+	for r in $(seq 0 $((reps - 1))); do
+		for i in $(seq 0 $((n - 1))); do
+			name=${names[$(((i + r) % n))]}
+			profiler_cmd "$name" "$hz"
+			SELF_SAMPLE=$sample run_once "$millions" "$name" "${CMD[@]}" >>"$(run_file "$name" "$hz" "$kind")"
+		done
+	done
+}
+
+# row NAME HZ: the table row of one profiler from its runs (medians; the user CPU is the mean
+# of the sampled runs); the medians also go to $TMP/rows for the ratios at the end.
+row() {
+	local name=$1 hz=$2 short long user
+	short=$(median_fields <"$(run_file "$name" "$hz" short)")
+	long=$(median_fields <"$(run_file "$name" "$hz" long)")
+	user=$(awk '{sum += $4} END {printf "%.4f", NR ? sum / NR : 0}' "$(run_file "$name" "$hz" user)")
 	short=$(echo "$short" | awk -v u="$user" '{$4 = u; print}')
 	echo "$name|$hz|$short|$long" >>"$TMP/rows"
 	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
@@ -137,28 +169,53 @@ profile() {
 	}'
 }
 
+# profile_hz HZ NAME...: the rows of the profilers (those ONLY keeps) at HZ.
+profile_hz() {
+	local hz=$1 name names=(); shift
+	for name in "$@"; do [[ "$name@$hz" =~ $ONLY ]] && names+=("$name"); done
+	[ ${#names[@]} -gt 0 ] || return 0
+	local kind
+	for kind in short long user; do rounds "$hz" "$kind" "${names[@]}"; done
+	for name in "${names[@]}"; do row "$name" "$hz"; done
+}
+
+# paired_ratio A B HZ FIELD: the median over rounds of A's figure over B's in the same round
+# (FIELD cost: per-sample cost of the short runs; user: sampled user CPU).
+paired_ratio() {
+	local a b
+	a=$(run_file "$1" "$3" short) b=$(run_file "$2" "$3" short)
+	[ "$4" = user ] && a=$(run_file "$1" "$3" user) b=$(run_file "$2" "$3" user)
+	[ -s "$a" ] && [ -s "$b" ] || { echo n/a; return; }
+	paste -d' ' "$a" "$b" | awk -v f="$4" '
+		function cost(s, x, o) { return s > 0 ? ((x < 0 ? 0 : x) + o) / s : 0 }
+		{ if (f == "user") { num = $4; den = $12 } else { num = cost($1, $2, $3); den = cost($9, $10, $11) }
+		  if (den > 0) r[++n] = num / den }
+		END { if (!n) { print "n/a"; exit }
+		      for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+		      printf "%.2f\n", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
+}
+
 echo
-echo "Each figure the median of $REPEAT runs. cost: (workload's extra CPU over its paired"
-echo "unprofiled run + profiler's own CPU) / samples, for the short run; marginal: the same"
-echo "between the long and the short run per extra sample; fixed: the short run's own CPU less"
-echo "its samples at the marginal rate; user: the profiler's own user-space CPU, sampled in"
-echo "$USER_REPEAT more short runs (mean), and from rusage in the long runs."
+echo "Each figure the median of $REPEAT runs, the profilers taking turns within each round."
+echo "cost: (workload's extra CPU over its paired unprofiled run + profiler's own CPU) / samples,"
+echo "for the short run; marginal: the same between the long and the short run per extra sample;"
+echo "fixed: the short run's own CPU less its samples at the marginal rate; user: the profiler's"
+echo "own user-space CPU, sampled in $USER_REPEAT more short runs (mean), and from rusage in the"
+echo "long runs."
 echo
 echo "| profiler | Hz | samples | unprofiled s | cost us/sample | marginal us/sample | marginal own us/sample | fixed own s | own user s (sampled) | own user s (long, rusage) | own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-for hz in 1000 10000; do
-	profile "kiln bpf" $hz "$KILN" record -q --mode bpf --unwind fp -a -F $hz -o "$TMP/k.folded"
-	profile "kiln dwarf" $hz "$KILN" record -q --mode bpf --unwind dwarf -a -F $hz -o "$TMP/k.folded"
-	profile "kiln perf" $hz "$KILN" record -q --mode perf -a -F $hz -o "$TMP/k.folded"
-	profile "perf -g" $hz perf record -q -a -g -F $hz -o "$TMP/perf.data"
-	profile "perf -g+script" $hz perf record -q -a -g -F $hz -o "$TMP/perf.data"
-	# At 10 kHz perf's 8 KiB stack copies make gigabytes: 1 kHz shows the ratio.
-	[ $hz -eq 1000 ] && profile "perf dwarf" $hz perf record -q -a --call-graph dwarf -F $hz -o "$TMP/perf.data"
-done
+mkdir -p "$TMP/runs"
+# At 10 kHz perf's 8 KiB stack copies make gigabytes: 1 kHz shows the ratio.
+profile_hz 1000 "kiln bpf" "kiln dwarf" "kiln perf" "perf -g" "perf -g+script" "perf dwarf"
+profile_hz 10000 "kiln bpf" "kiln dwarf" "kiln perf" "perf -g" "perf -g+script"
 
-# The targets (issue 2 item 7, issue 4 item 5) as ratios of the rows above.
+# The targets (issue 2 item 7, issue 4 item 5) as ratios of the rows above, and as the median
+# of the same ratio taken within each round.
 echo
-awk -F'|' '
+awk -F'|' -v pc1="$(paired_ratio "kiln bpf" "perf -g" 1000 cost)" -v pu1="$(paired_ratio "kiln bpf" "perf -g" 1000 user)" \
+	-v pc10="$(paired_ratio "kiln bpf" "perf -g" 10000 cost)" -v pu10="$(paired_ratio "kiln bpf" "perf -g" 10000 user)" \
+	-v pcd="$(paired_ratio "kiln dwarf" "perf dwarf" 1000 cost)" '
 	{ split($3, S, " "); split($4, L, " "); k = $1 "@" $2
 	  x = S[2] < 0 ? 0 : S[2]; cost[k] = S[1] > 0 ? (x + S[3]) / S[1] : 0
 	  user[k] = S[4]; userl[k] = L[4]; bps[k] = S[6] > 0 ? S[5] / S[6] : 0
@@ -170,12 +227,13 @@ awk -F'|' '
 	END {
 	  for (hz = 1000; hz <= 10000; hz *= 10) {
 	    b = "kiln bpf@" hz; p = "perf -g@" hz
-	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s, own user CPU %s (sampled; rusage in the long run %s), bytes read %s (long run %s)\n",
-	           hz, ratio(cost[b], cost[p]), ratio(user[b], user[p]), ratio(userl[b], userl[p]), pct(bps[b], bps[p]), pct(bpsl[b], bpsl[p])
+	    printf "%5d Hz, kiln bpf / perf record -g: cost per sample %s (within rounds %s), own user CPU %s (within rounds %s; rusage in the long run %s), bytes read %s (long run %s)\n",
+	           hz, ratio(cost[b], cost[p]), hz == 1000 ? pc1 : pc10, ratio(user[b], user[p]), hz == 1000 ? pu1 : pu10,
+	           ratio(userl[b], userl[p]), pct(bps[b], bps[p]), pct(bpsl[b], bpsl[p])
 	  }
 	  d = "kiln dwarf@1000"; f = "kiln bpf@1000"; pd = "perf dwarf@1000"
-	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (marginal %s); bytes read %s of perf dwarf\n",
-	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), ratio(mcost[d], mcost[pd]), pct(bps[d], bps[pd])
+	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (within rounds %s; marginal %s); bytes read %s of perf dwarf\n",
+	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), pcd, ratio(mcost[d], mcost[pd]), pct(bps[d], bps[pd])
 	}' "$TMP/rows"
 
 # DWARF unwind tables for every process of this (idle) machine: -a loads a process's tables at
