@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "util/heap.h"
 #include "util/log.h"
 
 #define KILN_ENTRY(cmd, text) {#cmd, cmd_##cmd, text},
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	heap_prefer_huge_pages();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
