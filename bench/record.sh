@@ -17,6 +17,8 @@ LONG_FACTOR=${LONG_FACTOR:-3}
 # ONLY=REGEX keeps the rows whose "profiler@Hz" matches (e.g. ONLY='kiln bpf|perf -g@'), to
 # repeat rows that something else on the machine disturbed.
 ONLY=${ONLY:-.}
+# KEEP_RUNS=DIR keeps every run's figures there, a file per profiler, rate and kind of run.
+KEEP_RUNS=${KEEP_RUNS:-}
 TMP=$(mktemp -d /tmp/kiln-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/record.sh needs root" >&2; exit 1; }
@@ -47,13 +49,15 @@ echo "workload: $MILLIONS M iterations (short run), $LONG M (long run), pinned t
 #
 # The profiler's user-space CPU: the kernel splits rusage into user and system time by which
 # mode the timer tick (4 ms apart here) lands in, too coarse for the ~10 ms measured here. So
-# extra runs (USER_REPEAT, default 4: kiln's varies by a third from run to run, with how many
+# extra runs (USER_REPEAT, default 5: kiln's varies by a third from run to run, with how many
 # addresses it meets for the first time) put an outer perf on the profiler's task, sampling it
 # every 250 us of its CPU time: its user-mode samples times 250 us are its user-space CPU; the
-# table gives their mean. Those runs count for nothing else, because on this VM each sampling
-# interrupt costs ~28 us, which makes the sampled profiler's own CPU about 11% higher.
+# table gives their median, like every other figure (one run that met something new, such as
+# a program started meanwhile, moves a mean of five by a fifth of its own excess). Their own
+# CPU counts for nothing else, because on this VM each sampling interrupt costs ~28 us, which
+# makes the sampled profiler's own CPU about 11% higher.
 SELF_PERIOD_NS=250000
-USER_REPEAT=${USER_REPEAT:-4}
+USER_REPEAT=${USER_REPEAT:-5}
 SELF_SAMPLE=0
 run_once() {
 	local millions=$1 name=$2; shift 2
@@ -144,14 +148,20 @@ rounds() {
 	done
 }
 
-# row NAME HZ: the table row of one profiler from its runs (medians; the user CPU is the mean
+# row NAME HZ: the table row of one profiler from its runs (medians)
 # of the sampled runs); the medians also go to $TMP/rows for the ratios at the end.
 row() {
-	local name=$1 hz=$2 short long user
+	local name=$1 hz=$2 short long user pooled
 	short=$(median_fields <"$(run_file "$name" "$hz" short)")
 	long=$(median_fields <"$(run_file "$name" "$hz" long)")
-	user=$(awk '{sum += $4} END {printf "%.4f", NR ? sum / NR : 0}' "$(run_file "$name" "$hz" user)")
-	short=$(echo "$short" | awk -v u="$user" '{$4 = u; print}')
+	user=$(median_fields <"$(run_file "$name" "$hz" user)" | cut -d' ' -f4)
+	# The outer sampler of the user runs watches the profiler only: their samples, the
+	# workload's extra CPU and paired unprofiled runs measure the same as the short runs',
+	# so those are medians over both. Not the rest: the outer perf adds to the profiler's own
+	# CPU, and it is one more process for a system-wide profiler to record (new stacks, more
+	# bytes for kiln).
+	pooled=$(cat "$(run_file "$name" "$hz" short)" "$(run_file "$name" "$hz" user)" | median_fields)
+	short=$(echo "$short $pooled" | awk -v u="$user" '{$1 = $9; $2 = $10; $8 = $16; $4 = u; NF = 8; print}')
 	echo "$name|$hz|$short|$long" >>"$TMP/rows"
 	awk -v n="$name" -v hz="$hz" -v a="$short" -v b="$long" 'BEGIN {
 		split(a, S, " "); split(b, L, " ")
@@ -182,13 +192,19 @@ profile_hz() {
 # paired_ratio A B HZ FIELD: the median over rounds of A's figure over B's in the same round
 # (FIELD cost: per-sample cost of the short runs; user: sampled user CPU).
 paired_ratio() {
-	local a b
-	a=$(run_file "$1" "$3" short) b=$(run_file "$2" "$3" short)
-	[ "$4" = user ] && a=$(run_file "$1" "$3" user) b=$(run_file "$2" "$3" user)
-	[ -s "$a" ] && [ -s "$b" ] || { echo n/a; return; }
-	paste -d' ' "$a" "$b" | awk -v f="$4" '
+	local sa ua sb ub
+	sa=$(run_file "$1" "$3" short) ua=$(run_file "$1" "$3" user)
+	sb=$(run_file "$2" "$3" short) ub=$(run_file "$2" "$3" user)
+	[ -s "$sa" ] && [ -s "$sb" ] && [ -s "$ua" ] && [ -s "$ub" ] || { echo n/a; return; }
+	# Rounds of short and user runs alike (see row), each with the median own CPU of the
+	# profiler's short runs: the outer sampler adds to the user runs' own.
+	local oa ob
+	oa=$(median_fields <"$sa" | cut -d' ' -f3) ob=$(median_fields <"$sb" | cut -d' ' -f3)
+	local a=("$sa" "$ua") b=("$sb" "$ub")
+	[ "$4" = user ] && a=("$ua") b=("$ub")
+	paste -d' ' <(cat "${a[@]}") <(cat "${b[@]}") | awk -v f="$4" -v oa="$oa" -v ob="$ob" '
 		function cost(s, x, o) { return s > 0 ? ((x < 0 ? 0 : x) + o) / s : 0 }
-		{ if (f == "user") { num = $4; den = $12 } else { num = cost($1, $2, $3); den = cost($9, $10, $11) }
+		{ if (f == "user") { num = $4; den = $12 } else { num = cost($1, $2, oa); den = cost($9, $10, ob) }
 		  if (den > 0) r[++n] = num / den }
 		END { if (!n) { print "n/a"; exit }
 		      for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
@@ -196,12 +212,13 @@ paired_ratio() {
 }
 
 echo
-echo "Each figure the median of $REPEAT runs, the profilers taking turns within each round."
-echo "cost: (workload's extra CPU over its paired unprofiled run + profiler's own CPU) / samples,"
-echo "for the short run; marginal: the same between the long and the short run per extra sample;"
-echo "fixed: the short run's own CPU less its samples at the marginal rate; user: the profiler's"
-echo "own user-space CPU, sampled in $USER_REPEAT more short runs (mean), and from rusage in the"
-echo "long runs."
+echo "Medians, the profilers taking turns within each round: $REPEAT short, $REPEAT long and"
+echo "$USER_REPEAT user runs per row. cost: (workload's extra CPU over its paired unprofiled run +"
+echo "profiler's own CPU) / samples, for the short run (samples and extra CPU over the short and"
+echo "the user runs, own CPU over the short runs); marginal: the same between the long and the"
+echo "short run per extra sample; fixed: the short run's own CPU less its samples at the marginal"
+echo "rate; user: the profiler's own user-space CPU, sampled in the user runs, and from rusage in"
+echo "the long runs."
 echo
 echo "| profiler | Hz | samples | unprofiled s | cost us/sample | marginal us/sample | marginal own us/sample | fixed own s | own user s (sampled) | own user s (long, rusage) | own CPU s | bytes/s read | marginal bytes/sample | RSS KiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -235,6 +252,8 @@ awk -F'|' -v pc1="$(paired_ratio "kiln bpf" "perf -g" 1000 cost)" -v pu1="$(pair
 	  printf " 1000 Hz, kiln dwarf: cost per sample %s of frame pointers, %s of perf --call-graph dwarf + perf script (within rounds %s; marginal %s); bytes read %s of perf dwarf\n",
 	         ratio(cost[d], cost[f]), ratio(cost[d], cost[pd]), pcd, ratio(mcost[d], mcost[pd]), pct(bps[d], bps[pd])
 	}' "$TMP/rows"
+
+[ -n "$KEEP_RUNS" ] && mkdir -p "$KEEP_RUNS" && cp "$TMP"/runs/* "$KEEP_RUNS"/
 
 # DWARF unwind tables for every process of this (idle) machine: -a loads a process's tables at
 # its first sample, --unwind-preload all of them up front.
