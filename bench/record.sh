@@ -148,8 +148,8 @@ rounds() {
 	done
 }
 
-# row NAME HZ: the table row of one profiler from its runs (medians)
-# of the sampled runs); the medians also go to $TMP/rows for the ratios at the end.
+# row NAME HZ: the table row of one profiler from its runs (medians); they also go to
+# $TMP/rows for the ratios at the end.
 row() {
 	local name=$1 hz=$2 short long user pooled
 	short=$(median_fields <"$(run_file "$name" "$hz" short)")
@@ -190,7 +190,7 @@ profile_hz() {
 }
 
 # paired_ratio A B HZ FIELD: the median over rounds of A's figure over B's in the same round
-# (FIELD cost: per-sample cost of the short runs; user: sampled user CPU).
+# (FIELD cost: per-sample cost, over the short and the user rounds; user: sampled user CPU).
 paired_ratio() {
 	local sa ua sb ub
 	sa=$(run_file "$1" "$3" short) ua=$(run_file "$1" "$3" user)
