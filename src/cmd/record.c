@@ -33,7 +33,7 @@ static void usage(FILE *out)
 	    "  --unwind-preload  with -a: build every running process's DWARF tables before\n"
 	    "                    sampling, not at its first sample (whole stacks from the\n"
 	    "                    start, for a longer start-up)\n"
-	    "  --unwind-table-mb N  kernel memory for DWARF tables (default 16); when full,\n"
+	    "  --unwind-table-mb N  kernel memory for DWARF tables (default 8); when full,\n"
 	    "                    the least recently used tables make room\n"
 	    "  --timeline        keep each sample's time (for .json / .perfetto-trace output)\n"
 	    "  -o FILE           output: .folded/.txt (folded stacks), .svg (flame graph),\n"

@@ -238,13 +238,13 @@ static long unwind_step(__u32 index, void *arg)
 		return 0;
 	}
 	case CFI_CFA_RSP:
-		cfa = w->sp + (__s64)r.cfa_off;
+		cfa = w->sp + CFI_ROW_CFA_OFF(r);
 		break;
 	case CFI_CFA_RBP:
-		cfa = w->bp + (__s64)r.cfa_off;
+		cfa = w->bp + CFI_ROW_CFA_OFF(r);
 		break;
 	case CFI_CFA_PLT:
-		cfa = w->sp + (__s64)r.cfa_off + ((__s64)(w->pc & 15) >= r.rbp_off ? 8 : 0);
+		cfa = w->sp + CFI_ROW_CFA_OFF(r) + ((__s64)(w->pc & 15) >= r.rbp_off ? 8 : 0);
 		break;
 	default: /* no table: the frame-pointer convention, rbp saved at CFA-16 */
 		if (!w->bp) {

@@ -16,11 +16,11 @@
 #define UNWIND_MAX_OBJS 8192
 #define UNWIND_MAX_PROCS 8192
 #define UNWIND_MAX_WANTED 256 /* processes awaiting tables at once */
-/* 16 MiB (12-byte rows at a 16-byte stride): every process of an idle machine needs under
- * 1 MiB, a large C++ service a few; the kernel allocates and clears all of it at each start
- * (about 7 ms for 48 MiB here). Full, the least recently used tables make room. */
+/* 8 MiB of 8-byte rows: every process of an idle machine needs under 1 MiB, a large C++
+ * service a few; the kernel allocates and clears all of it at each start (2.5-5 ms for 16 MiB
+ * on the bench's VM). Full, the least recently used tables make room. */
 #define UNWIND_DEFAULT_ROWS (1u << 20)
-#define UNWIND_ROW_BYTES 16
+#define UNWIND_ROW_BYTES 8
 
 /* One executable mapping of a process. obj 0 means no table: frame pointers. */
 struct unwind_mapping {

@@ -51,12 +51,27 @@ struct extent {
 	uint32_t start, len;
 };
 
+/* The row array as seen from kiln: address space for all of it, reserved at the start, into
+ * which each chunk is mapped the first time rows land there and stays until the end. Mapping
+ * pages only while they are written cost an unmap per object, and on this VM each unmap is a
+ * TLB shootdown on the other CPUs (5 ms of a 50 ms recording); mapping all of it up front
+ * would count the whole array in kiln's resident memory. */
+enum chunk_state { CHUNK_RESERVED, CHUNK_MAPPED, CHUNK_LOST };
+struct rows_window {
+	unsigned char *base; /* NULL: rows go through bpf() */
+	size_t len;
+	uint8_t *chunks; /* enum chunk_state of each ROWS_CHUNK bytes */
+	size_t nchunks;
+};
+#define ROWS_CHUNK ((size_t)256 << 10)
+
 struct unwind_maps {
 	struct unwind_maps_fds fds;
 	uint32_t capacity;
 	/* The row array can be mapped into kiln (BPF_F_MMAPABLE): rows are written straight into
 	 * it, not through bpf() at a quarter microsecond each. */
 	bool rows_mappable;
+	struct rows_window window;
 	struct obj objs[UNWIND_MAX_OBJS];
 	uint32_t objs_end; /* slots from here on were never used: scans stop here */
 	struct alias *aliases;
@@ -70,37 +85,84 @@ struct unwind_maps {
 	struct unwind_proc *scratch;
 };
 
-/* An array map's elements sit 8-byte aligned in its memory. */
+/* An array map's elements sit 8-byte aligned in its memory; rows are exactly that long, so a
+ * table is written with one copy. */
 #define ROW_STRIDE ((sizeof(struct cfi_row) + 7) & ~(size_t)7)
 _Static_assert(ROW_STRIDE == UNWIND_ROW_BYTES, "unwind.h states the row array's stride");
+_Static_assert(ROW_STRIDE == sizeof(struct cfi_row), "rows lie in the array as in a table");
 
-static void probe_rows_mapping(struct unwind_maps *um)
+/* The last chunk ends with the array. */
+static size_t chunk_len(const struct rows_window *w, size_t chunk)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	void *mem = um->capacity ? mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
-					um->fds.rows, 0)
-				 : MAP_FAILED;
-	if (mem == MAP_FAILED)
+	size_t off = chunk * ROWS_CHUNK;
+	return w->len - off < ROWS_CHUNK ? w->len - off : ROWS_CHUNK;
+}
+
+static int map_rows_chunk(struct rows_window *w, int fd, size_t chunk)
+{
+	size_t off = chunk * ROWS_CHUNK;
+	void *mem = mmap(w->base + off, chunk_len(w, chunk), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, (off_t)off);
+	if (mem == MAP_FAILED) {
+		int err = -errno;
+		/* The reservation there may be gone: never unmap that range, another mapping
+		 * could take its place. */
+		w->chunks[chunk] = CHUNK_LOST;
+		return err;
+	}
+	w->chunks[chunk] = CHUNK_MAPPED;
+	return 0;
+}
+
+static void rows_window_release(struct rows_window *w)
+{
+	for (size_t i = 0; w->base && i < w->nchunks; i++)
+		if (w->chunks[i] != CHUNK_LOST)
+			munmap(w->base + i * ROWS_CHUNK, chunk_len(w, i));
+	free(w->chunks);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Reserves the window and maps its first chunk, which also tells whether this kernel lets
+ * the array be mapped. */
+static void rows_window_open(struct unwind_maps *um)
+{
+	struct rows_window *w = &um->window;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	w->len = ((size_t)um->capacity * ROW_STRIDE + page - 1) & ~(page - 1);
+	if (!w->len)
 		return;
-	munmap(mem, (size_t)page);
+	w->nchunks = (w->len + ROWS_CHUNK - 1) / ROWS_CHUNK;
+	w->chunks = calloc(w->nchunks, sizeof(*w->chunks));
+	void *base =
+	    mmap(NULL, w->len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!w->chunks || base == MAP_FAILED) {
+		free(w->chunks);
+		memset(w, 0, sizeof(*w));
+		return;
+	}
+	w->base = base;
+	if (map_rows_chunk(w, um->fds.rows, 0)) {
+		rows_window_release(w);
+		return;
+	}
 	um->rows_mappable = true;
 }
 
-/* Only the pages the rows land in are mapped, and only while they are written: mapping the
- * whole array would count all of it (48 MiB) in kiln's resident memory. */
 static int write_rows_mapped(struct unwind_maps *um, uint32_t first, const struct cfi_table *t)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t start = (size_t)first * ROW_STRIDE, end = (size_t)(first + t->nrows) * ROW_STRIDE;
-	size_t map_start = start & ~(page - 1), len = ((end + page - 1) & ~(page - 1)) - map_start;
-	unsigned char *mem =
-	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, um->fds.rows, (off_t)map_start);
-	if (mem == MAP_FAILED)
-		return -errno;
-	for (uint32_t i = 0; i < t->nrows; i++)
-		memcpy(mem + start - map_start + (size_t)i * ROW_STRIDE, &t->rows[i],
-		       sizeof(t->rows[i]));
-	munmap(mem, len);
+	struct rows_window *w = &um->window;
+	size_t start = (size_t)first * ROW_STRIDE, len = (size_t)t->nrows * ROW_STRIDE;
+	for (size_t c = start / ROWS_CHUNK; c <= (start + len - 1) / ROWS_CHUNK; c++) {
+		if (w->chunks[c] == CHUNK_LOST)
+			return -EFAULT;
+		if (w->chunks[c] == CHUNK_RESERVED) {
+			int err = map_rows_chunk(w, um->fds.rows, c);
+			if (err)
+				return err;
+		}
+	}
+	memcpy(w->base + start, t->rows, len);
 	return 0;
 }
 
@@ -122,7 +184,7 @@ int unwind_maps_new(struct unwind_maps **out, const struct unwind_maps_fds *fds,
 	um->free[0] = (struct extent){0, rows_capacity};
 	um->nfree = rows_capacity ? 1 : 0;
 	um->free_cap = 1;
-	probe_rows_mapping(um);
+	rows_window_open(um);
 	*out = um;
 	return 0;
 }
@@ -139,6 +201,7 @@ void unwind_maps_free(struct unwind_maps *um)
 	free(um->aliases);
 	free(um->free);
 	free(um->scratch);
+	rows_window_release(&um->window);
 	free(um);
 }
 

@@ -227,15 +227,26 @@ static int fde_range(const struct cfi_section *sec, const unsigned char *ident,
 /* --- Rules of one row ---------------------------------------------------------------------- */
 
 /* The x86-64 lazy PLT CFA: rsp + K + ((rip & 15) >= T ? 8 : 0), as ld writes it. */
-static bool is_plt_expression(const Dwarf_Op *ops, size_t n, int32_t *off, int16_t *thr)
+static bool is_plt_expression(const Dwarf_Op *ops, size_t n, int32_t *off, int32_t *thr)
 {
 	if (n != 9 || ops[0].atom != DW_OP_breg7 || ops[1].atom != DW_OP_breg16 ||
 	    ops[1].number != 0 || ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and ||
 	    ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[5].atom != DW_OP_ge ||
 	    ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
 		return false;
+	if ((int64_t)ops[0].number < 0 || (int64_t)ops[0].number > CFI_CFA_OFF_MAX)
+		return false;
 	*off = (int32_t)ops[0].number;
-	*thr = (int16_t)(ops[4].atom - DW_OP_lit0);
+	*thr = ops[4].atom - DW_OP_lit0;
+	return true;
+}
+
+/* Whether a row can hold this CFA offset (cfi_row.h): then it does. */
+static bool set_cfa_off(struct cfi_row *r, int64_t off)
+{
+	if (off % 8 || off < CFI_CFA_OFF_MIN || off > CFI_CFA_OFF_MAX)
+		return false;
+	r->cfa_off8 = (int16_t)(off / 8);
 	return true;
 }
 
@@ -286,15 +297,16 @@ static void row_from_frame(Dwarf_Frame *f, struct cfi_row *r, struct cfi_table_s
 	size_t n;
 	if (dwarf_frame_cfa(f, &ops, &n) != 0 || n == 0)
 		return;
+	int32_t plt_off, plt_threshold;
 	if (n == 1 && ops[0].atom == DW_OP_bregx &&
 	    (ops[0].number == REG_RSP || ops[0].number == REG_RBP)) {
 		int64_t off = (int64_t)ops[0].number2;
-		if (off < INT32_MIN || off > INT32_MAX)
+		if (!set_cfa_off(r, off))
 			return;
 		r->cfa_type = ops[0].number == REG_RSP ? CFI_CFA_RSP : CFI_CFA_RBP;
-		r->cfa_off = (int32_t)off;
-	} else if (is_plt_expression(ops, n, &r->cfa_off, &r->rbp_off)) {
+	} else if (is_plt_expression(ops, n, &plt_off, &plt_threshold) && set_cfa_off(r, plt_off)) {
 		r->cfa_type = CFI_CFA_PLT;
+		r->rbp_off = (int8_t)plt_threshold;
 		st->plt_rows++;
 		return; /* PLT stubs never touch rbp */
 	} else {
@@ -308,9 +320,9 @@ static void row_from_frame(Dwarf_Frame *f, struct cfi_row *r, struct cfi_table_s
 		r->rbp_type = CFI_RBP_SAME;
 		break;
 	case 1:
-		if (bp_off >= INT16_MIN && bp_off <= INT16_MAX) {
+		if (bp_off >= CFI_RBP_OFF_MIN && bp_off <= CFI_RBP_OFF_MAX) {
 			r->rbp_type = CFI_RBP_AT_CFA;
-			r->rbp_off = (int16_t)bp_off;
+			r->rbp_off = (int8_t)bp_off;
 			break;
 		}
 		/* fall through */
@@ -397,13 +409,13 @@ static int synthesize_plt(struct builder *b, Elf *elf)
 		uint64_t lo = sh.sh_addr, hi = sh.sh_addr + sh.sh_size;
 		if (covered(b, lo, hi))
 			continue;
-		struct cfi_row r = {.cfa_type = CFI_CFA_RSP, .cfa_off = 8};
+		struct cfi_row r = {.cfa_type = CFI_CFA_RSP, .cfa_off8 = 1};
 		int err;
 		if (strcmp(name, ".plt") != 0 || sh.sh_size < 32) {
 			/* .plt.sec / .plt.got: a single indirect jump, nothing pushed. */
 			err = add_span(b, lo, hi, &r);
 		} else {
-			int16_t thr = 11; /* jmp *GOT(%rip) (6 bytes); push $n (5) */
+			int32_t thr = 11; /* jmp *GOT(%rip) (6 bytes); push $n (5) */
 			Elf_Data *d = elf_getdata(scn, NULL);
 			if (d && d->d_buf && d->d_size >= 20) {
 				const uint8_t *e1 = (const uint8_t *)d->d_buf + 16;
@@ -413,12 +425,12 @@ static int synthesize_plt(struct builder *b, Elf *elf)
 				else if (e1[0] == 0xf2 && e1[1] == 0xff && e1[2] == 0x25)
 					thr = 12; /* bnd jmp (7); push (5) */
 			}
-			r.cfa_off = 16;
+			r.cfa_off8 = 2;
 			err = add_span(b, lo, lo + 6, &r);
-			r.cfa_off = 24;
+			r.cfa_off8 = 3;
 			err = err ? err : add_span(b, lo + 6, lo + 16, &r);
 			struct cfi_row plt = {
-			    .cfa_type = CFI_CFA_PLT, .cfa_off = 8, .rbp_off = thr};
+			    .cfa_type = CFI_CFA_PLT, .cfa_off8 = 1, .rbp_off = (int8_t)thr};
 			err = err ? err : add_span(b, lo + 16, hi, &plt);
 		}
 		if (err)
@@ -440,7 +452,7 @@ static int span_cmp(const void *a, const void *b)
 
 static bool same_rules(const struct cfi_row *a, const struct cfi_row *b)
 {
-	return a->cfa_type == b->cfa_type && a->cfa_off == b->cfa_off &&
+	return a->cfa_type == b->cfa_type && a->cfa_off8 == b->cfa_off8 &&
 	       a->rbp_type == b->rbp_type && a->rbp_off == b->rbp_off;
 }
 
@@ -601,7 +613,7 @@ int cfi_table_from_fd(int fd, struct cfi_table **out)
 
 /* A table kept in the cache: this header, then nrows rows. The magic names the row format;
  * change it whenever what a row means changes, and old files are rebuilt. */
-#define CACHE_MAGIC "kilncfi1"
+#define CACHE_MAGIC "kilncfi3"
 
 struct cache_header {
 	char magic[8];
@@ -774,10 +786,10 @@ void cfi_row_format(const struct cfi_row *r, char *buf, size_t size)
 	case CFI_CFA_RSP:
 	case CFI_CFA_RBP:
 		snprintf(buf, size, "%s%+d%s", r->cfa_type == CFI_CFA_RSP ? "rsp" : "rbp",
-			 r->cfa_off, bp);
+			 (int)CFI_ROW_CFA_OFF(*r), bp);
 		break;
 	case CFI_CFA_PLT:
-		snprintf(buf, size, "plt rsp%+d ge%d", r->cfa_off, r->rbp_off);
+		snprintf(buf, size, "plt rsp%+d ge%d", (int)CFI_ROW_CFA_OFF(*r), r->rbp_off);
 		break;
 	case CFI_CFA_SIGNAL:
 		snprintf(buf, size, "signal");

@@ -81,13 +81,13 @@ int unwind_user(const struct unwind_space *space, const struct unwind_regs *regs
 			exact = true;
 			continue;
 		case CFI_CFA_RSP:
-			cfa = sp + (int64_t)r.cfa_off;
+			cfa = sp + CFI_ROW_CFA_OFF(r);
 			break;
 		case CFI_CFA_RBP:
-			cfa = bp + (int64_t)r.cfa_off;
+			cfa = bp + CFI_ROW_CFA_OFF(r);
 			break;
 		case CFI_CFA_PLT:
-			cfa = sp + (int64_t)r.cfa_off + ((int64_t)(pc & 15) >= r.rbp_off ? 8 : 0);
+			cfa = sp + CFI_ROW_CFA_OFF(r) + ((int64_t)(pc & 15) >= r.rbp_off ? 8 : 0);
 			break;
 		default: /* no table: the frame-pointer convention, rbp saved at CFA-16 */
 			if (!bp) {

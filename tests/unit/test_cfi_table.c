@@ -54,7 +54,7 @@ static void compare_row(const struct cfi_table *t, uint64_t loc, const char *cfa
 		   strcmp(ra, "c-8") == 0) {
 		char want[32];
 		snprintf(want, sizeof(want), "%s%+d", r->cfa_type == CFI_CFA_RSP ? "rsp" : "rbp",
-			 r->cfa_off);
+			 (int)CFI_ROW_CFA_OFF(*r));
 		ok = strcmp(want, cfa) == 0;
 		if (rbp && strncmp(rbp, "c", 1) == 0)
 			ok = ok && r->rbp_type == CFI_RBP_AT_CFA && r->rbp_off == atoi(rbp + 1);
@@ -179,7 +179,7 @@ static void signal_trampoline_and_entry_rows(void **state)
 
 	r = row_at(&sp, (uint64_t)(uintptr_t)qsort);
 	assert_int_equal(r->cfa_type, CFI_CFA_RSP);
-	assert_int_equal(r->cfa_off, 8);
+	assert_int_equal(CFI_ROW_CFA_OFF(*r), 8);
 	assert_int_equal(r->rbp_type, CFI_RBP_SAME);
 	unwind_space_free(&sp);
 }
@@ -200,12 +200,12 @@ static void plt_rows(void **state)
 	uint64_t plt = strtoull(line, NULL, 16);
 	const struct cfi_row *r = cfi_table_lookup(t, plt);
 	assert_int_equal(r->cfa_type, CFI_CFA_RSP);
-	assert_int_equal(r->cfa_off, 16); /* PLT0 runs after an entry pushed its index */
+	assert_int_equal(CFI_ROW_CFA_OFF(*r), 16); /* PLT0 runs after an entry pushed its index */
 	r = cfi_table_lookup(t, plt + 6);
-	assert_int_equal(r->cfa_off, 24);
+	assert_int_equal(CFI_ROW_CFA_OFF(*r), 24);
 	r = cfi_table_lookup(t, plt + 16);
 	assert_int_equal(r->cfa_type, CFI_CFA_PLT);
-	assert_int_equal(r->cfa_off, 8);
+	assert_int_equal(CFI_ROW_CFA_OFF(*r), 8);
 	assert_true(r->rbp_off == 9 || r->rbp_off == 11);
 	cfi_table_free(t);
 }
@@ -245,7 +245,7 @@ static void debug_frame_fills_eh_frame_gaps(void **state)
 	const struct cfi_row *r = cfi_table_lookup(t, work);
 	assert_non_null(r);
 	assert_int_equal(r->cfa_type, CFI_CFA_RSP);
-	assert_int_equal(r->cfa_off, 8);
+	assert_int_equal(CFI_ROW_CFA_OFF(*r), 8);
 	cfi_table_free(t);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
