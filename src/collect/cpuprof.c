@@ -125,6 +125,12 @@ static int open_events(struct cpuprof *c, const struct sampling_event *ev)
 	return 0;
 }
 
+static int on_doorbell(void *ctx, void *data, size_t size)
+{
+	(void)ctx, (void)data, (void)size;
+	return 0;
+}
+
 static int start_unwinder(struct cpuprof *c)
 {
 	int err = 0;
@@ -135,6 +141,10 @@ static int start_unwinder(struct cpuprof *c)
 		    bpf_map__fd(k->maps.unwind_procs), bpf_map__fd(k->maps.unwind_stats),
 		    bpf_map__fd(k->maps.unwind_wanted)};
 		err = unwind_maps_new(&c->tables, &fds, bpf_map__max_entries(k->maps.unwind_rows));
+		/* Its records only wake the poll, which then loads what the program asked for. */
+		if (!err && ring_buffer__add(c->new_stacks, bpf_map__fd(k->maps.unwind_doorbell),
+					     on_doorbell, c))
+			err = -errno;
 	} else if (c->unwind == CPUPROF_UNWIND_COPY) {
 		err = copy_unwinder_new(&c->copies);
 	}
@@ -656,7 +666,8 @@ int cpuprof_unwind_stats(struct cpuprof *c, struct cpuprof_unwind_stats *out)
 
 int cpuprof_wait_fd(const struct cpuprof *c)
 {
-	return bpf_map__fd(c->skel->maps.new_stacks);
+	/* libbpf's epoll set of the rings: the samples' and, with DWARF tables, the doorbell. */
+	return ring_buffer__epoll_fd(c->new_stacks);
 }
 
 bool cpuprof_counts_filling(struct cpuprof *c)

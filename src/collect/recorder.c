@@ -23,11 +23,14 @@
 /* Between polls, the recorder sleeps until a collector's buffer fills, the target ends or a
  * signal comes, and at the latest IDLE_POLL_NS. Each wake-up costs 30 to 100 us of CPU on this
  * VM (more, the more memory kiln has mapped), so nothing but the timeout wakes it when nothing
- * needs following: DWARF tables and copied stacks do, every POLL_NS, and a new command's first
- * moments every STARTUP_POLL_NS. A terminal's status line still comes every second. */
+ * needs following. Copied stacks do, every POLL_NS, and a new command's first moments every
+ * STARTUP_POLL_NS. DWARF tables are rescanned every TABLES_POLL_NS; what they need sooner (a
+ * process sampled without tables, a pc in a mapping not yet read) the BPF program asks for by
+ * waking the poll itself. A terminal's status line still comes every second. */
 #define IDLE_POLL_NS 5000000000ULL
 #define POLL_NS 100000000ULL
 _Static_assert(POLL_NS < CPUPROF_POLL_GAP_NS, "the BPF maps are sized for polls this often");
+#define TABLES_POLL_NS 1000000000ULL
 #define STARTUP_NS 500000000ULL
 #define STARTUP_POLL_NS 10000000ULL
 /* The kernel's counts are moved to user space this often, or sooner once the map being
@@ -343,10 +346,12 @@ static void unwatch_events(struct session *s)
 /* How long the loop may sleep when nothing wakes it sooner. */
 static uint64_t poll_interval(struct session *s, uint64_t now)
 {
-	bool tables = s->bpf && cpuprof_unwind_mode(s->bpf) != CPUPROF_UNWIND_FP;
-	if (tables && now - s->start_ns < STARTUP_NS)
-		return STARTUP_POLL_NS;
-	return tables || !s->exits_wake ? POLL_NS : IDLE_POLL_NS;
+	enum cpuprof_unwind unwind = s->bpf ? cpuprof_unwind_mode(s->bpf) : CPUPROF_UNWIND_FP;
+	if (unwind == CPUPROF_UNWIND_COPY)
+		return now - s->start_ns < STARTUP_NS ? STARTUP_POLL_NS : POLL_NS;
+	if (!s->exits_wake)
+		return POLL_NS;
+	return unwind == CPUPROF_UNWIND_DWARF ? TABLES_POLL_NS : IDLE_POLL_NS;
 }
 
 static int record_loop(struct session *s)

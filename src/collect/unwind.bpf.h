@@ -21,9 +21,10 @@
  *   - user space: unwind_maps_new() with the map fds after load, unwind_maps_add_pid()
  *     for each target and on its exec/mmap/fork events, unwind_maps_add_wanted() on each
  *     poll (processes sampled without tables), unwind_maps_rescan() every second or so,
+ *     a poll as soon as the unwind_doorbell ring has a record (see there),
  * unwind_maps_get_stats()/unwind_maps_read_counters() for the summary. Shrink unwind_rows with
  * bpf_map__set_max_entries() before load when not unwinding with DWARF: it is preallocated
- * (UNWIND_DEFAULT_ROWS * 16 bytes). */
+ * (UNWIND_DEFAULT_ROWS * UNWIND_ROW_BYTES). */
 #ifndef KILN_UNWIND_BPF_H
 #define KILN_UNWIND_BPF_H
 
@@ -75,6 +76,26 @@ struct {
 	__type(value, __u8);
 	__uint(max_entries, UNWIND_MAX_WANTED);
 } unwind_wanted SEC(".maps");
+
+/* A doorbell: a record wakes user space at once, where it would otherwise see the news at its
+ * next timed poll, up to a second later. (Polling every 10 to 100 ms instead took 105 wake-ups
+ * and about 8 ms of the 50 ms of CPU of a 6 s recording on the bench's VM.) It rings when a
+ * process is sampled without tables, and when a pc lies in no mapping user space has read (a
+ * library just loaded, whose sideband mmap record waits in the perf ring), at most every
+ * UNWIND_MISS_RING_NS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} unwind_doorbell SEC(".maps");
+
+#define UNWIND_MISS_RING_NS 100000000ULL
+__u64 unwind_miss_rung_ns = 0;
+
+static __always_inline void unwind_ring_doorbell(void)
+{
+	__u8 ring = 1;
+	bpf_ringbuf_output(&unwind_doorbell, &ring, sizeof(ring), BPF_RB_FORCE_WAKEUP);
+}
 
 /* One word per CPU to pass values through memory the verifier does not track (see
  * unwind_launder). */
@@ -163,6 +184,11 @@ __noinline int unwind_find_row(__u64 addr, struct cfi_row *out)
 	const struct unwind_mapping *m = unwind_find_mapping(p, addr);
 	if (!m) {
 		unwind_stat_add(UNWIND_STAT_MAP_MISS, 1);
+		__u64 now = bpf_ktime_get_ns();
+		if (now - unwind_miss_rung_ns >= UNWIND_MISS_RING_NS) {
+			unwind_miss_rung_ns = now; /* racing CPUs may both ring: harmless */
+			unwind_ring_doorbell();
+		}
 		return 0;
 	}
 	if (!m->obj)
@@ -352,7 +378,8 @@ static __always_inline int unwind_user_dwarf_stop(struct bpf_perf_event_data *ct
 		if (!unwind_no_tables && !bpf_map_lookup_elem(&unwind_procs, &tgid)) {
 			__u8 yes = 1;
 			unwind_stat_add(UNWIND_STAT_NO_PROC, 1);
-			bpf_map_update_elem(&unwind_wanted, &tgid, &yes, BPF_NOEXIST);
+			if (!bpf_map_update_elem(&unwind_wanted, &tgid, &yes, BPF_NOEXIST))
+				unwind_ring_doorbell();
 		}
 		bpf_loop(UNWIND_MAX_FRAMES, unwind_step, &w, 0);
 	}
