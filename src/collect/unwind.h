@@ -17,8 +17,8 @@
 #define UNWIND_MAX_PROCS 8192
 #define UNWIND_MAX_WANTED 256 /* processes awaiting tables at once */
 /* 8 MiB of 8-byte rows: every process of an idle machine needs under 1 MiB, a large C++
- * service a few; the kernel allocates and clears all of it at each start (2.5-5 ms for 16 MiB
- * on the bench's VM). Full, the least recently used tables make room. */
+ * service a few; the kernel allocates and clears all of it at each start (about 1.5 ms for
+ * 8 MiB on the bench's VM, 2.5-5 ms for 16). Full, the least recently used tables make room. */
 #define UNWIND_DEFAULT_ROWS (1u << 20)
 #define UNWIND_ROW_BYTES 8
 

@@ -82,7 +82,7 @@ for w in recurse qsort_cb sighandler dlopen cxx; do
 done
 
 # System-wide, a process running before kiln gets its tables at its first sample (frame
-# pointers until the next poll), or before sampling starts with --unwind-preload.
+# pointers until kiln has loaded them), or before sampling starts with --unwind-preload.
 "$NOFP/recurse" 300 & pid=$!
 sleep 0.3
 for how in lazy preload; do
@@ -92,7 +92,8 @@ for how in lazy preload; do
 	grep '^recurse;' "$TMP/a-$how.all.folded" >"$TMP/a-$how.folded" || true
 	m=$(reach_main "$TMP/a-$how.folded")
 	echo "-a ($how tables): $m% of the running recurse's $(folded_total "$TMP/a-$how.folded") samples reach main"
-	# Lazily, the samples before the first poll (10 ms) and the load keep frame pointers.
+	# Lazily, the samples before kiln wakes to the BPF program's request and loads the tables
+	# keep frame pointers.
 	want=99; [ "$how" = lazy ] && want=97
 	check "-a ($how tables): >= $want% of a running process's samples reach main" test "$m" -ge "$want"
 done
