@@ -227,16 +227,14 @@ static int fde_range(const struct cfi_section *sec, const unsigned char *ident,
 /* --- Rules of one row ---------------------------------------------------------------------- */
 
 /* The x86-64 lazy PLT CFA: rsp + K + ((rip & 15) >= T ? 8 : 0), as ld writes it. */
-static bool is_plt_expression(const Dwarf_Op *ops, size_t n, int32_t *off, int32_t *thr)
+static bool is_plt_expression(const Dwarf_Op *ops, size_t n, int64_t *off, int32_t *thr)
 {
 	if (n != 9 || ops[0].atom != DW_OP_breg7 || ops[1].atom != DW_OP_breg16 ||
 	    ops[1].number != 0 || ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and ||
 	    ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15 || ops[5].atom != DW_OP_ge ||
 	    ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
 		return false;
-	if ((int64_t)ops[0].number < 0 || (int64_t)ops[0].number > CFI_CFA_OFF_MAX)
-		return false;
-	*off = (int32_t)ops[0].number;
+	*off = (int64_t)ops[0].number;
 	*thr = ops[4].atom - DW_OP_lit0;
 	return true;
 }
@@ -297,7 +295,8 @@ static void row_from_frame(Dwarf_Frame *f, struct cfi_row *r, struct cfi_table_s
 	size_t n;
 	if (dwarf_frame_cfa(f, &ops, &n) != 0 || n == 0)
 		return;
-	int32_t plt_off, plt_threshold;
+	int64_t plt_off;
+	int32_t plt_threshold;
 	if (n == 1 && ops[0].atom == DW_OP_bregx &&
 	    (ops[0].number == REG_RSP || ops[0].number == REG_RBP)) {
 		int64_t off = (int64_t)ops[0].number2;
