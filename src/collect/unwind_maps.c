@@ -68,9 +68,8 @@ struct rows_window {
 struct unwind_maps {
 	struct unwind_maps_fds fds;
 	uint32_t capacity;
-	/* The row array can be mapped into kiln (BPF_F_MMAPABLE): rows are written straight into
-	 * it, not through bpf() at a quarter microsecond each. */
-	bool rows_mappable;
+	/* The row array mapped into kiln (BPF_F_MMAPABLE): rows are written straight into it, not
+	 * through bpf() at a quarter microsecond each. */
 	struct rows_window window;
 	struct obj objs[UNWIND_MAX_OBJS];
 	uint32_t objs_end; /* slots from here on were never used: scans stop here */
@@ -142,11 +141,8 @@ static void rows_window_open(struct unwind_maps *um)
 		return;
 	}
 	w->base = base;
-	if (map_rows_chunk(w, um->fds.rows, 0)) {
+	if (map_rows_chunk(w, um->fds.rows, 0))
 		rows_window_release(w);
-		return;
-	}
-	um->rows_mappable = true;
 }
 
 static int write_rows_mapped(struct unwind_maps *um, uint32_t first, const struct cfi_table *t)
@@ -284,7 +280,7 @@ static uint32_t lru_victim(struct unwind_maps *um, uint64_t pinned_clock, bool u
 static int write_rows(struct unwind_maps *um, uint32_t first, const struct cfi_table *t)
 {
 	enum { CHUNK = 65536 };
-	if (um->rows_mappable && !write_rows_mapped(um, first, t))
+	if (um->window.base && !write_rows_mapped(um, first, t))
 		return 0;
 	uint32_t *keys = malloc(CHUNK * sizeof(*keys));
 	if (!keys)
